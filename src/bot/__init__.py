@@ -1,0 +1,1 @@
+"""The inbound side of trypost-bot: the command grammar, the chat surfaces and the process."""

@@ -1,0 +1,31 @@
+"""Domain events: facts the core records for notifications to act on later.
+
+Events are written in the same transaction as the change they describe (an outbox),
+so a crash can never keep the change and lose the event.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    POST_FINISHED = "post_finished"
+    POST_MISSED = "post_missed"
+    POST_SCHEDULED = "post_scheduled"
+    POST_RETRIED = "post_retried"
+    ENTRY_FAILED = "entry_failed"
+    ACCOUNT_DISCONNECTED = "account_disconnected"
+
+
+@dataclass
+class DomainEvent:
+    kind: EventKind
+    workspace_id: int
+    occurred_at: datetime
+    post_id: int | None = None
+    entry_id: int | None = None
+    account_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    id: int = 0

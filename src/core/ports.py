@@ -1,0 +1,226 @@
+"""Ports: what the core needs from the outside world, as Protocols.
+
+Storage, platform clients and the clock implement these; the composition root
+(``bot/app.py``) wires them. Tests of the core use the in-memory fakes in
+``tests/fakes.py``.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from core.accounts import SocialAccount
+from core.events import DomainEvent
+from core.labels import Label
+from core.posts import PlatformEntry, Post
+from core.states import PostStatus
+from core.workspace import Member, Workspace
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    """What ``list`` and ``calendar`` ask for; every field narrows the result."""
+
+    statuses: frozenset[PostStatus] = frozenset()
+    label: str | None = None
+    # Compared with scheduled_at, or with finished_at / created_at when a post has none.
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 200
+
+
+class WorkspaceRepository(Protocol):
+    async def add(self, workspace: Workspace) -> Workspace: ...
+    async def get(self, workspace_id: int) -> Workspace | None: ...
+    async def by_slack_team(self, team_id: str) -> Workspace | None: ...
+    async def by_discord_guild(self, guild_id: str) -> Workspace | None: ...
+    async def by_name(self, name: str) -> Workspace | None: ...
+    async def update(self, workspace: Workspace) -> None: ...
+    async def next_post_number(self, workspace_id: int) -> int:
+        """Allocate the next short post number of the workspace (never reused)."""
+        ...
+
+
+class MemberRepository(Protocol):
+    async def add(self, member: Member) -> Member: ...
+    async def get(self, member_id: int) -> Member | None: ...
+    async def by_name(self, workspace_id: int, name: str) -> Member | None: ...
+    async def by_slack_user(self, workspace_id: int, user_id: str) -> Member | None: ...
+    async def by_discord_user(self, workspace_id: int, user_id: str) -> Member | None: ...
+    async def list(self, workspace_id: int) -> list[Member]: ...
+    async def update(self, member: Member) -> None: ...
+    async def remove(self, member_id: int) -> None: ...
+
+
+class AccountRepository(Protocol):
+    async def add(self, account: SocialAccount) -> SocialAccount: ...
+    async def get(self, account_id: int) -> SocialAccount | None: ...
+    async def by_name(self, workspace_id: int, name: str) -> SocialAccount | None: ...
+    async def list(self, workspace_id: int) -> list[SocialAccount]: ...
+    async def update(self, account: SocialAccount) -> None: ...
+    async def remove(self, account_id: int) -> None: ...
+
+
+class LabelRepository(Protocol):
+    async def add(self, label: Label) -> Label: ...
+    async def by_name(self, workspace_id: int, name: str) -> Label | None: ...
+    async def list(self, workspace_id: int) -> list[Label]: ...
+    async def remove(self, label_id: int) -> None:
+        """Delete the label and detach it from every post."""
+        ...
+
+
+class PostRepository(Protocol):
+    async def add(self, post: Post) -> Post:
+        """Insert the post with its entries and labels; ids are filled in."""
+        ...
+
+    async def get(self, post_id: int) -> Post | None: ...
+    async def by_number(self, workspace_id: int, number: int) -> Post | None: ...
+
+    async def lock(self, post_id: int) -> Post | None:
+        """Load the post and hold its row until the unit of work ends.
+
+        Whoever aggregates a post's final status locks it first, so two entries
+        finishing at the same instant see each other's result.
+        """
+        ...
+
+    async def save(self, post: Post) -> bool:
+        """Write the post, its labels and entries if none changed since it was loaded.
+
+        Versions decide: the post's and each entry's stored ``version`` must equal the
+        in-memory one; on success they are bumped in storage and in memory. On False
+        something was written only partly: the caller must not commit.
+        """
+        ...
+
+    async def compare_and_set(self, post: Post) -> bool:
+        """Write the post's own fields (not labels, not entries) if its stored version
+        equals ``post.version``; on success bump the version in storage and in memory."""
+        ...
+
+    async def remove(self, post_id: int) -> None: ...
+    async def list(self, workspace_id: int, query: PostFilter) -> list[Post]: ...
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
+        """Flip scheduled posts with ``scheduled_at <= now`` to publishing, set their
+        ``claimed_at`` to ``now``, bump their version and return their ids.
+
+        Safe with several workers: a post is claimed by exactly one of them.
+        """
+        ...
+
+    async def with_pending_entries(self, limit: int) -> Sequence[int]:
+        """Ids of publishing posts that still have a pending enabled entry."""
+        ...
+
+    async def overdue(self, before: datetime, limit: int) -> Sequence[Post]:
+        """Scheduled posts whose time is earlier than ``before``."""
+        ...
+
+
+class EntryRepository(Protocol):
+    async def get(self, entry_id: int) -> PlatformEntry | None: ...
+
+    async def compare_and_set(self, entry: PlatformEntry) -> bool:
+        """Write the entry only if its stored version equals ``entry.version``.
+
+        On success the version is bumped (in storage and in memory). This is how an
+        entry is claimed by exactly one worker.
+        """
+        ...
+
+    async def stale_publishing(self, now: datetime, limit: int) -> list[PlatformEntry]:
+        """Entries left publishing whose lease ended before ``now`` (a crashed worker)."""
+        ...
+
+
+class EventRepository(Protocol):
+    async def add(self, event: DomainEvent) -> DomainEvent: ...
+    async def after(self, event_id: int, limit: int) -> Sequence[DomainEvent]:
+        """Events with an id above ``event_id``, oldest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; leaving without commit rolls back."""
+
+    workspaces: WorkspaceRepository
+    members: MemberRepository
+    accounts: AccountRepository
+    labels: LabelRepository
+    posts: PostRepository
+    entries: EntryRepository
+    events: EventRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+# --- platforms -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    account: SocialAccount
+    text: str
+    media: Sequence[str] = ()
+    idempotency_key: str = ""
+    labels: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str
+    url: str
+
+
+class PlatformError(Exception):
+    """A platform said no. Subclasses say whether trying again can help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientPlatformError(PlatformError):
+    """Timeouts, 5xx, 429: worth another try, after ``retry_after`` seconds if given."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentPlatformError(PlatformError):
+    """Rejected content and the like: another try would fail the same way."""
+
+
+class AuthPlatformError(PermanentPlatformError):
+    """The account's token is invalid or revoked: it must be reconnected."""
+
+
+class PlatformClient(Protocol):
+    async def publish(self, request: PublishRequest) -> PublishResult: ...
+
+
+class PlatformDirectory(Protocol):
+    """Finds the client for a platform name (``sandbox``, ``mastodon``, …)."""
+
+    def client_for(self, platform: str) -> PlatformClient: ...

@@ -1,0 +1,87 @@
+"""Posts and their per-platform entries."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.states import (
+    ENTRY_MOVES,
+    POST_MOVES,
+    REVIEW_MOVES,
+    EntryStatus,
+    PostStatus,
+    ReviewState,
+    advance,
+)
+
+
+@dataclass
+class PlatformEntry:
+    """One post on one social account: published, retried and reported on its own."""
+
+    account_id: int
+    platform: str
+    content_type: str
+    id: int = 0
+    post_id: int = 0
+    enabled: bool = True
+    status: EntryStatus = EntryStatus.PENDING
+    platform_url: str | None = None
+    external_id: str | None = None
+    error_message: str | None = None
+    attempts: int = 0
+    # Bumped by each retry so a platform's idempotency cache never swallows a new try,
+    # while a crash-recovered re-send reuses the key of the interrupted one.
+    generation: int = 0
+    lease_until: datetime | None = None
+    published_at: datetime | None = None
+    # Optimistic concurrency: storage writes only if the stored version still matches.
+    version: int = 0
+
+    def move(self, target: EntryStatus) -> None:
+        self.status = advance(ENTRY_MOVES, self.status, target, f"The {self.platform} entry")
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"trypost-entry-{self.id}-{self.generation}"
+
+
+@dataclass
+class Post:
+    workspace_id: int
+    author_id: int
+    text: str
+    id: int = 0
+    number: int = 0
+    media: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    status: PostStatus = PostStatus.DRAFT
+    review_state: ReviewState = ReviewState.NONE
+    scheduled_at: datetime | None = None
+    claimed_at: datetime | None = None
+    finished_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    entries: list[PlatformEntry] = field(default_factory=list)
+    version: int = 0
+
+    def move(self, target: PostStatus) -> None:
+        self.status = advance(POST_MOVES, self.status, target, f"Post {self.number}")
+
+    def move_review(self, target: ReviewState) -> None:
+        self.review_state = advance(
+            REVIEW_MOVES, self.review_state, target, f"The review of post {self.number}"
+        )
+
+    @property
+    def enabled_entries(self) -> list[PlatformEntry]:
+        return [e for e in self.entries if e.enabled]
+
+    def outcome(self) -> PostStatus | None:
+        """The final status the entries add up to, or None while any is unfinished."""
+        entries = self.enabled_entries
+        if not entries or not all(e.status.final for e in entries):
+            return None if entries else PostStatus.FAILED
+        published = sum(e.status is EntryStatus.PUBLISHED for e in entries)
+        if published == len(entries):
+            return PostStatus.PUBLISHED
+        return PostStatus.PARTIALLY_PUBLISHED if published else PostStatus.FAILED

@@ -1,0 +1,248 @@
+"""Publishing a post: one job per enabled entry, then exactly one final status.
+
+Every entry is claimed with a compare-and-set on its version, so with any number of
+workers an entry is sent once. The post's final status is decided under the post's
+row lock, so when two entries finish at the same instant exactly one of them moves
+the post and records the "post finished" event.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.accounts import AccountStatus, SocialAccount
+from core.events import DomainEvent, EventKind
+from core.ports import (
+    AuthPlatformError,
+    Clock,
+    PlatformDirectory,
+    PlatformError,
+    PublishRequest,
+    PublishResult,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from core.posts import PlatformEntry, Post
+from core.scheduling.sending import RetryPolicy, Sleep, send_with_retries
+from core.states import EntryStatus, PostStatus
+
+log = logging.getLogger(__name__)
+DEFAULT_RETRY = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one entry's job ended with."""
+
+    result: PublishResult | None = None
+    error: str | None = None
+    auth_failed: bool = False
+
+
+class Publisher:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        platforms: PlatformDirectory,
+        clock: Clock,
+        *,
+        concurrency: int = 8,
+        lease: timedelta = timedelta(minutes=10),
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._uow = uow
+        self._platforms = platforms
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lease = lease
+        self._retry = retry
+        self._sleep = sleep
+
+    async def post_ready(self, post_id: int) -> None:
+        """Publish the post's pending entries now (publish now, retry)."""
+        await self.publish_post(post_id)
+
+    async def publish_post(self, post_id: int) -> None:
+        async with self._uow() as uow:
+            post = await uow.posts.get(post_id)
+        if post is None or post.status is not PostStatus.PUBLISHING:
+            return
+        pending = [e for e in post.enabled_entries if e.status is EntryStatus.PENDING]
+        if pending:
+            await asyncio.gather(*(self._bounded(e.id) for e in pending))
+        else:
+            await self._settle_alone(post_id)
+
+    async def _bounded(self, entry_id: int) -> None:
+        async with self._slots:
+            try:
+                await self.run_entry(entry_id)
+            except Exception:
+                # One entry's bug must not stop its siblings; the lease recovers it.
+                log.exception("entry job crashed", extra={"entry_id": entry_id})
+
+    async def run_entry(self, entry_id: int) -> None:
+        claimed = await self._claim(entry_id)
+        if claimed is None:
+            return
+        entry, post, account = claimed
+        outcome = await self._send(entry, post, account)
+        await self._finish(entry, outcome)
+
+    async def _claim(
+        self, entry_id: int
+    ) -> tuple[PlatformEntry, Post, SocialAccount | None] | None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            entry = await uow.entries.get(entry_id)
+            if entry is None or entry.status is not EntryStatus.PENDING:
+                return None
+            entry.move(EntryStatus.PUBLISHING)
+            entry.attempts += 1
+            entry.lease_until = now + self._lease
+            if not await uow.entries.compare_and_set(entry):
+                return None  # another worker claimed it first
+            post = await uow.posts.get(entry.post_id)
+            account = await uow.accounts.get(entry.account_id)
+            await uow.commit()
+        assert post is not None
+        return entry, post, account
+
+    async def _send(
+        self, entry: PlatformEntry, post: Post, account: SocialAccount | None
+    ) -> Outcome:
+        if account is None:
+            return Outcome(error="the account was removed")
+        if account.status is AccountStatus.DISCONNECTED:
+            return Outcome(error=f"{account.name} is disconnected; reconnect it, then retry")
+        request = PublishRequest(
+            account=account,
+            text=post.text,
+            media=tuple(post.media),
+            idempotency_key=entry.idempotency_key,
+            labels=tuple(post.labels),
+        )
+        try:
+            client = self._platforms.client_for(entry.platform)
+            result = await send_with_retries(client, request, self._retry, self._sleep)
+        except AuthPlatformError as error:
+            return Outcome(error=error.reason, auth_failed=True)
+        except PlatformError as error:
+            return Outcome(error=error.reason)
+        except Exception as error:
+            log.exception("platform client crashed", extra={"entry_id": entry.id})
+            return Outcome(error=f"unexpected error: {type(error).__name__}")
+        return Outcome(result=result)
+
+    async def _finish(self, entry: PlatformEntry, outcome: Outcome) -> None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            post = await uow.posts.lock(entry.post_id)
+            current = _entry_of(post, entry.id)
+            if post is None or current is None or current.version != entry.version:
+                # The lease ran out and recovery took the entry over; it reports now.
+                log.warning("entry finished after losing its lease", extra={"entry_id": entry.id})
+                return
+            current.lease_until = None
+            if outcome.result is not None:
+                current.move(EntryStatus.PUBLISHED)
+                current.platform_url = outcome.result.url
+                current.external_id = outcome.result.external_id
+                current.error_message = None
+                current.published_at = now
+            else:
+                current.move(EntryStatus.FAILED)
+                current.error_message = outcome.error
+            if not await uow.entries.compare_and_set(current):
+                return
+            if outcome.error is not None:
+                await _entry_failed(uow, post, current, now)
+            if outcome.auth_failed:
+                await _disconnect(uow, post, current, now)
+            await settle(uow, post, now)
+            await uow.commit()
+
+    async def _settle_alone(self, post_id: int) -> None:
+        async with self._uow() as uow:
+            post = await uow.posts.lock(post_id)
+            if post is not None:
+                await settle(uow, post, self._clock.now())
+                await uow.commit()
+
+
+def _entry_of(post: Post | None, entry_id: int) -> PlatformEntry | None:
+    if post is None:
+        return None
+    return next((e for e in post.entries if e.id == entry_id), None)
+
+
+async def settle(uow: UnitOfWork, post: Post, now: datetime) -> bool:
+    """Move a publishing post to its final status once every entry is final.
+
+    The caller holds the post's lock; the version check makes a second settle a no-op.
+    """
+    outcome = post.outcome()
+    if outcome is None or post.status is not PostStatus.PUBLISHING:
+        return False
+    post.move(outcome)
+    post.finished_at = now
+    post.updated_at = now
+    if not await uow.posts.compare_and_set(post):
+        return False
+    await uow.events.add(
+        DomainEvent(
+            EventKind.POST_FINISHED,
+            post.workspace_id,
+            now,
+            post_id=post.id,
+            payload={
+                "status": outcome.value,
+                "entries": [
+                    {
+                        "entry_id": e.id,
+                        "platform": e.platform,
+                        "status": e.status.value,
+                        "url": e.platform_url,
+                        "error": e.error_message,
+                    }
+                    for e in post.enabled_entries
+                ],
+            },
+        )
+    )
+    return True
+
+
+async def _entry_failed(uow: UnitOfWork, post: Post, entry: PlatformEntry, now: datetime) -> None:
+    await uow.events.add(
+        DomainEvent(
+            EventKind.ENTRY_FAILED,
+            post.workspace_id,
+            now,
+            post_id=post.id,
+            entry_id=entry.id,
+            account_id=entry.account_id,
+            payload={"platform": entry.platform, "error": entry.error_message},
+        )
+    )
+
+
+async def _disconnect(uow: UnitOfWork, post: Post, entry: PlatformEntry, now: datetime) -> None:
+    """An auth failure means the token is dead: mark the account and tell its owner."""
+    account = await uow.accounts.get(entry.account_id)
+    if account is None or account.status is AccountStatus.DISCONNECTED:
+        return
+    account.status = AccountStatus.DISCONNECTED
+    await uow.accounts.update(account)
+    await uow.events.add(
+        DomainEvent(
+            EventKind.ACCOUNT_DISCONNECTED,
+            post.workspace_id,
+            now,
+            post_id=post.id,
+            account_id=account.id,
+            payload={"account": account.name, "reason": entry.error_message},
+        )
+    )

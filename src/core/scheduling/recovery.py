@@ -1,0 +1,116 @@
+"""After a crash or downtime: interrupted entries and posts that came due meanwhile."""
+
+import logging
+from datetime import datetime, timedelta
+
+from core.accounts import PLATFORMS
+from core.events import DomainEvent, EventKind
+from core.ports import Clock, UnitOfWorkFactory
+from core.scheduling.publisher import settle
+from core.states import EntryStatus, PostStatus
+from core.timeparse import show_time
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = "interrupted — check the platform before retrying"
+
+
+async def recover_interrupted(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
+    """Entries left publishing past their lease: the worker that held them is gone.
+
+    A platform that honours idempotency keys gets the same request again (same key,
+    so at most one post); elsewhere we cannot know whether the post went out, so the
+    entry fails with a reason that tells the team to look before retrying.
+    """
+    now = clock.now()
+    async with uow_factory() as uow:
+        stale = await uow.entries.stale_publishing(now, limit=500)
+    recovered = 0
+    for stale_entry in stale:
+        async with uow_factory() as uow:
+            post = await uow.posts.lock(stale_entry.post_id)
+            entry = (
+                next((e for e in post.entries if e.id == stale_entry.id), None) if post else None
+            )
+            if post is None or entry is None or entry.version != stale_entry.version:
+                continue
+            entry.lease_until = None
+            if PLATFORMS[entry.platform].honours_idempotency_key:
+                entry.move(EntryStatus.PENDING)
+            else:
+                entry.move(EntryStatus.FAILED)
+                entry.error_message = INTERRUPTED
+            if not await uow.entries.compare_and_set(entry):
+                continue
+            if entry.status is EntryStatus.FAILED:
+                await uow.events.add(
+                    DomainEvent(
+                        EventKind.ENTRY_FAILED,
+                        post.workspace_id,
+                        now,
+                        post_id=post.id,
+                        entry_id=entry.id,
+                        account_id=entry.account_id,
+                        payload={"platform": entry.platform, "error": INTERRUPTED},
+                    )
+                )
+            await settle(uow, post, now)
+            await uow.commit()
+            recovered += 1
+            log.warning(
+                "recovered interrupted entry",
+                extra={"post_id": post.id, "entry_id": entry.id, "status": entry.status.value},
+            )
+    return recovered
+
+
+async def fail_missed(uow_factory: UnitOfWorkFactory, clock: Clock, grace: timedelta) -> int:
+    """At start-up: posts overdue by more than ``grace`` fail as missed; the rest publish.
+
+    Publishing hours late could be worse than not at all (a "starts in 10 minutes"
+    post), so the owner is told instead and can reschedule or retry.
+    """
+    now = clock.now()
+    cutoff = now - grace
+    async with uow_factory() as uow:
+        overdue = await uow.posts.overdue(cutoff, limit=1000)
+    missed = 0
+    for candidate in overdue:
+        async with uow_factory() as uow:
+            post = await uow.posts.lock(candidate.id)
+            if (
+                post is None
+                or post.status is not PostStatus.SCHEDULED
+                or post.scheduled_at is None
+                or post.scheduled_at >= cutoff
+            ):
+                continue
+            reason = _missed_reason(post.scheduled_at)
+            for entry in post.enabled_entries:
+                if entry.status is EntryStatus.PENDING:
+                    entry.move(EntryStatus.FAILED)
+                    entry.error_message = reason
+            post.move(PostStatus.FAILED)
+            post.finished_at = now
+            post.updated_at = now
+            if not await uow.posts.save(post):
+                continue
+            await uow.events.add(
+                DomainEvent(
+                    EventKind.POST_MISSED,
+                    post.workspace_id,
+                    now,
+                    post_id=post.id,
+                    payload={"scheduled_at": post.scheduled_at.isoformat(), "reason": reason},
+                )
+            )
+            await uow.commit()
+            missed += 1
+    return missed
+
+
+def _missed_reason(scheduled_at: datetime) -> str:
+    return (
+        f"missed: the bot was not running at {show_time(scheduled_at, 'UTC')}; "
+        "reschedule or retry it"
+    )

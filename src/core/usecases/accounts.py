@@ -1,0 +1,91 @@
+"""Use cases for social accounts."""
+
+import secrets
+from enum import StrEnum
+
+from core.accounts import SocialAccount
+from core.errors import NotFound, ValidationFailed
+from core.ports import UnitOfWork
+from core.roles import Action
+from core.usecases.context import Actor, Services, load_actor
+
+
+class SandboxMode(StrEnum):
+    """How a sandbox account behaves: lets demos and tests show every outcome."""
+
+    OK = "ok"
+    FAIL = "fail"
+    AUTH_FAIL = "auth-fail"
+    FLAKY = "flaky"
+    SLOW = "slow"
+
+
+async def list_accounts(svc: Services, actor: Actor) -> list[SocialAccount]:
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.READ)
+        return await uow.accounts.list(actor.workspace_id)
+
+
+async def add_sandbox_account(svc: Services, actor: Actor, name: str) -> SocialAccount:
+    """A sandbox account publishes to a local folder: the way to try the bot."""
+    name = name.strip().lstrip("@")
+    if not name or not name.replace("-", "").replace("_", "").isalnum() or len(name) > 40:
+        raise ValidationFailed(
+            f"“{name}” is not a usable account name: use letters, digits, '-' or '_'."
+        )
+    async with svc.uow() as uow:
+        _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
+        if await uow.accounts.by_name(actor.workspace_id, name):
+            raise ValidationFailed(f"There is already an account called “{name}”.")
+        account = await uow.accounts.add(
+            SocialAccount(
+                workspace_id=actor.workspace_id,
+                platform="sandbox",
+                name=name,
+                handle=f"@{name}",
+                # A token like any platform's, so sandbox accounts exercise encryption too.
+                credentials={"token": secrets.token_urlsafe(24), "mode": SandboxMode.OK},
+                owner_member_id=member.id,
+            )
+        )
+        await uow.commit()
+    return account
+
+
+async def set_sandbox_mode(svc: Services, actor: Actor, name: str, mode: str) -> SocialAccount:
+    try:
+        chosen = SandboxMode(mode)
+    except ValueError:
+        modes = ", ".join(m.value for m in SandboxMode)
+        raise ValidationFailed(f"A sandbox account can be: {modes}.") from None
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
+        account = await _find(uow, actor.workspace_id, name)
+        if account.platform != "sandbox":
+            raise ValidationFailed(
+                f"{account.name} is a {account.spec.label} account, not a sandbox."
+            )
+        account.credentials = {**account.credentials, "mode": chosen.value}
+        await uow.accounts.update(account)
+        await uow.commit()
+    return account
+
+
+async def remove_account(svc: Services, actor: Actor, name: str) -> SocialAccount:
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
+        account = await _find(uow, actor.workspace_id, name)
+        await uow.accounts.remove(account.id)
+        workspace = await uow.workspaces.get(actor.workspace_id)
+        if workspace and account.id in workspace.default_account_ids:
+            workspace.default_account_ids.remove(account.id)
+            await uow.workspaces.update(workspace)
+        await uow.commit()
+    return account
+
+
+async def _find(uow: UnitOfWork, workspace_id: int, name: str) -> SocialAccount:
+    account = await uow.accounts.by_name(workspace_id, name.lstrip("@"))
+    if account is None:
+        raise NotFound(f"There is no account called “{name}”; `accounts` lists them.")
+    return account

@@ -1,0 +1,49 @@
+"""What every use case receives: who acts, and the ports to act through."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.errors import NotFound
+from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.posts import Post
+from core.roles import Action, require
+from core.workspace import Member, Workspace
+
+
+class PublishTrigger(Protocol):
+    """Starts publishing a post's pending entries now (publish now, retry)."""
+
+    async def post_ready(self, post_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A member acting in a workspace, however they reached us."""
+
+    workspace_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class Services:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    publisher: PublishTrigger
+
+
+async def load_actor(uow: UnitOfWork, actor: Actor, action: Action) -> tuple[Workspace, Member]:
+    """Load the actor and refuse, in words, what their role does not allow."""
+    workspace = await uow.workspaces.get(actor.workspace_id)
+    member = await uow.members.get(actor.member_id)
+    if workspace is None or member is None or member.workspace_id != workspace.id:
+        raise NotFound("I don't know you in this workspace; ask an admin to invite you.")
+    require(member.role, action)
+    return workspace, member
+
+
+async def find_post(uow: UnitOfWork, workspace_id: int, number: int) -> Post:
+    """A post of this workspace by its short number; other workspaces' posts do not exist."""
+    post = await uow.posts.by_number(workspace_id, number)
+    if post is None:
+        raise NotFound(f"There is no post {number} here; `list` shows your posts.")
+    return post

@@ -1,0 +1,62 @@
+"""Use cases for members and their own settings."""
+
+from core.errors import NotFound, ValidationFailed
+from core.roles import Action, Role
+from core.usecases.context import Actor, Services, load_actor
+from core.workspace import Member, Workspace, check_timezone
+
+
+async def ensure_workspace(svc: Services, name: str) -> Workspace:
+    """The workspace called ``name``, created on first use (the console's own team)."""
+    async with svc.uow() as uow:
+        workspace = await uow.workspaces.by_name(name)
+        if workspace is None:
+            workspace = await uow.workspaces.add(Workspace(name=name))
+            await uow.commit()
+    return workspace
+
+
+async def ensure_member(svc: Services, workspace_id: int, name: str) -> Member:
+    """The member called ``name``; the first member of a workspace becomes its owner."""
+    name = name.strip().lstrip("@")
+    if not name:
+        raise ValidationFailed("A member needs a name.")
+    async with svc.uow() as uow:
+        member = await uow.members.by_name(workspace_id, name)
+        if member is None:
+            role = Role.EDITOR if await uow.members.list(workspace_id) else Role.OWNER
+            member = await uow.members.add(Member(workspace_id, name, role))
+            await uow.commit()
+    return member
+
+
+async def set_my_timezone(svc: Services, actor: Actor, zone: str) -> Member:
+    zone = check_timezone(zone.strip())
+    async with svc.uow() as uow:
+        _, member = await load_actor(uow, actor, Action.READ)
+        member.timezone = zone
+        await uow.members.update(member)
+        await uow.commit()
+    return member
+
+
+async def set_role(svc: Services, actor: Actor, name: str, role: str) -> Member:
+    try:
+        new_role = Role(role.lower())
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise ValidationFailed(f"“{role}” is not a role; roles are {roles}.") from None
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        member = await uow.members.by_name(actor.workspace_id, name.lstrip("@"))
+        if member is None:
+            raise NotFound(f"There is no member called “{name}”.")
+        owners = [m for m in await uow.members.list(actor.workspace_id) if m.role is Role.OWNER]
+        if owners == [member] and new_role is not Role.OWNER:
+            raise ValidationFailed(
+                f"{member.name} is the only owner; make someone else owner first."
+            )
+        member.role = new_role
+        await uow.members.update(member)
+        await uow.commit()
+    return member

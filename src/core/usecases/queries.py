@@ -1,0 +1,121 @@
+"""Use cases that read posts: show one, list with filters, a calendar window."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from core.accounts import SocialAccount
+from core.errors import ValidationFailed
+from core.ports import PostFilter
+from core.posts import Post
+from core.roles import Action
+from core.states import PostStatus
+from core.timeparse import parse_when
+from core.usecases.context import Actor, Services, find_post, load_actor
+
+P = PostStatus
+SCOPES: dict[str, frozenset[PostStatus]] = {
+    "all": frozenset(),
+    "drafts": frozenset({P.DRAFT}),
+    "scheduled": frozenset({P.SCHEDULED, P.PUBLISHING}),
+    "published": frozenset({P.PUBLISHED, P.PARTIALLY_PUBLISHED}),
+    # A partial publish needs attention as much as a failure does.
+    "failed": frozenset({P.FAILED, P.PARTIALLY_PUBLISHED}),
+}
+
+
+class CalendarView(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class PostDetails:
+    post: Post
+    accounts: dict[int, SocialAccount]
+    timezone: str
+
+
+@dataclass(frozen=True)
+class PostList:
+    posts: list[Post]
+    timezone: str
+
+
+@dataclass(frozen=True)
+class CalendarWindow:
+    view: CalendarView
+    days: list[date]
+    posts: list[Post]
+    timezone: str
+
+
+async def show_post(svc: Services, actor: Actor, number: int) -> PostDetails:
+    async with svc.uow() as uow:
+        workspace, member = await load_actor(uow, actor, Action.READ)
+        post = await find_post(uow, actor.workspace_id, number)
+        accounts = {a.id: a for a in await uow.accounts.list(workspace.id)}
+    return PostDetails(post, accounts, member.zone(workspace))
+
+
+async def list_posts(
+    svc: Services,
+    actor: Actor,
+    scope: str = "all",
+    label: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> PostList:
+    if scope not in SCOPES:
+        raise ValidationFailed(f"“{scope}” is not a list I keep; try {', '.join(SCOPES)}.")
+    async with svc.uow() as uow:
+        workspace, member = await load_actor(uow, actor, Action.READ)
+        zone = member.zone(workspace)
+        now = svc.clock.now()
+        query = PostFilter(
+            statuses=SCOPES[scope],
+            label=label.lower().lstrip("#") if label else None,
+            start=parse_when(start, zone, now) if start else None,
+            end=parse_when(end, zone, now) if end else None,
+        )
+        posts = await uow.posts.list(workspace.id, query)
+    return PostList(posts, zone)
+
+
+async def calendar(
+    svc: Services, actor: Actor, view: str = "week", day: str | None = None
+) -> CalendarWindow:
+    """Posts of the day, week (Monday first) or month around ``day``, in local time."""
+    try:
+        chosen = CalendarView(view)
+    except ValueError:
+        raise ValidationFailed("A calendar shows a day, a week or a month.") from None
+    async with svc.uow() as uow:
+        workspace, member = await load_actor(uow, actor, Action.READ)
+        zone = member.zone(workspace)
+        now = svc.clock.now()
+        anchor = parse_when(day, zone, now) if day else now
+        days = window_days(chosen, anchor.astimezone(ZoneInfo(zone)).date())
+        start, end = _utc_bounds(days, zone)
+        posts = await uow.posts.list(workspace.id, PostFilter(start=start, end=end, limit=1000))
+    return CalendarWindow(chosen, days, posts, zone)
+
+
+def window_days(view: CalendarView, anchor: date) -> list[date]:
+    if view is CalendarView.DAY:
+        return [anchor]
+    if view is CalendarView.WEEK:
+        monday = anchor - timedelta(days=anchor.weekday())
+        return [monday + timedelta(days=i) for i in range(7)]
+    first = anchor.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return [first + timedelta(days=i) for i in range((following - first).days)]
+
+
+def _utc_bounds(days: list[date], zone: str) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(days[0], time(), tz).astimezone(UTC)
+    end = datetime.combine(days[-1] + timedelta(days=1), time(), tz).astimezone(UTC)
+    return start, end

@@ -1,0 +1,1 @@
+"""Platform clients: one module per social platform, each implementing core's PlatformClient."""

@@ -1,0 +1,67 @@
+"""Engine creation for SQLite (aiosqlite, the default) and PostgreSQL (asyncpg)."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+DEFAULT_URL = "sqlite+aiosqlite:///./trypost.db"
+
+# Concurrent writers wait this long for SQLite's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Accept ``sqlite:///…`` and ``postgresql://…`` and pick the async driver for them."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def create_engine_for(url: str | URL = DEFAULT_URL, **options: Any) -> AsyncEngine:
+    """An async engine for ``url``, set up for many coroutines writing at once.
+
+    On SQLite every transaction starts with ``BEGIN IMMEDIATE`` and waits up to
+    ``SQLITE_BUSY_TIMEOUT_MS`` for the write lock, so concurrent writers in one process
+    queue instead of failing with "database is locked"; WAL lets readers go on meanwhile.
+    """
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+        return create_async_engine(parsed, **options)
+    if parsed.database in (None, "", ":memory:"):
+        # One shared connection, or each checkout would see its own empty database.
+        options.setdefault("poolclass", StaticPool)
+    engine = create_async_engine(parsed, **options)
+    _tune_sqlite(engine)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit (we never lazy-load)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    # SQLAlchemy's documented recipe: stop the driver from issuing its own BEGIN and
+    # emit ours; see "Enabling Non-Legacy SQLite Transactional Modes".
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,220 @@
+"""Explicit mapping between table rows and the core's dataclasses.
+
+Repositories hand out only core objects: nothing outside storage ever holds an ORM row,
+so nothing can lazy-load or write through one by accident.
+"""
+
+from typing import Any
+
+from core.accounts import AccountStatus, SocialAccount
+from core.events import DomainEvent, EventKind
+from core.labels import Label
+from core.posts import PlatformEntry, Post
+from core.roles import Role
+from core.states import EntryStatus, PostStatus, ReviewState
+from core.workspace import Member, Workspace
+from storage.crypto import CredentialCipher
+from storage.tables import (
+    DomainEventRow,
+    LabelRow,
+    MemberRow,
+    PlatformEntryRow,
+    PostRow,
+    SocialAccountRow,
+    WorkspaceRow,
+)
+
+# --- workspaces and members -------------------------------------------------------
+
+
+def workspace_from_row(row: WorkspaceRow) -> Workspace:
+    return Workspace(
+        id=row.id,
+        name=row.name,
+        slack_team_id=row.slack_team_id,
+        discord_guild_id=row.discord_guild_id,
+        approvals_required=row.approvals_required,
+        timezone=row.timezone,
+        digest_hour=row.digest_hour,
+        default_account_ids=[int(i) for i in row.default_account_ids],
+    )
+
+
+def workspace_values(workspace: Workspace) -> dict[str, Any]:
+    """Columns a workspace's owner may change (never the post-number counter)."""
+    return {
+        "name": workspace.name,
+        "slack_team_id": workspace.slack_team_id,
+        "discord_guild_id": workspace.discord_guild_id,
+        "approvals_required": workspace.approvals_required,
+        "timezone": workspace.timezone,
+        "digest_hour": workspace.digest_hour,
+        "default_account_ids": list(workspace.default_account_ids),
+    }
+
+
+def member_from_row(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        name=row.name,
+        role=Role(row.role),
+        email=row.email,
+        timezone=row.timezone,
+        slack_user_id=row.slack_user_id,
+        discord_user_id=row.discord_user_id,
+    )
+
+
+def member_values(member: Member) -> dict[str, Any]:
+    return {
+        "workspace_id": member.workspace_id,
+        "name": member.name,
+        "role": member.role.value,
+        "email": member.email,
+        "timezone": member.timezone,
+        "slack_user_id": member.slack_user_id,
+        "discord_user_id": member.discord_user_id,
+    }
+
+
+# --- accounts and labels -----------------------------------------------------------
+
+
+def account_from_row(row: SocialAccountRow, cipher: CredentialCipher) -> SocialAccount:
+    return SocialAccount(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        platform=row.platform,
+        name=row.name,
+        handle=row.handle,
+        status=AccountStatus(row.status),
+        credentials=cipher.decrypt(row.credentials_encrypted),
+        token_expires_at=row.token_expires_at,
+        owner_member_id=row.owner_member_id,
+    )
+
+
+def account_values(account: SocialAccount, cipher: CredentialCipher) -> dict[str, Any]:
+    return {
+        "workspace_id": account.workspace_id,
+        "platform": account.platform,
+        "name": account.name,
+        "handle": account.handle,
+        "status": account.status.value,
+        "credentials_encrypted": cipher.encrypt(account.credentials),
+        "token_expires_at": account.token_expires_at,
+        "owner_member_id": account.owner_member_id,
+    }
+
+
+def label_from_row(row: LabelRow) -> Label:
+    return Label(id=row.id, workspace_id=row.workspace_id, name=row.name)
+
+
+# --- posts and entries -------------------------------------------------------------
+
+
+def post_from_row(row: PostRow, entries: list[PlatformEntry], labels: list[str]) -> Post:
+    return Post(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        number=row.number,
+        author_id=row.author_id,
+        text=row.text,
+        media=[str(m) for m in row.media],
+        labels=labels,
+        status=PostStatus(row.status),
+        review_state=ReviewState(row.review_state),
+        scheduled_at=row.scheduled_at,
+        claimed_at=row.claimed_at,
+        finished_at=row.finished_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        entries=entries,
+        version=row.version,
+    )
+
+
+def post_values(post: Post) -> dict[str, Any]:
+    """Every column but id and version, which the repository manages."""
+    return {
+        "workspace_id": post.workspace_id,
+        "number": post.number,
+        "author_id": post.author_id,
+        "text": post.text,
+        "media": list(post.media),
+        "status": post.status.value,
+        "review_state": post.review_state.value,
+        "scheduled_at": post.scheduled_at,
+        "claimed_at": post.claimed_at,
+        "finished_at": post.finished_at,
+        "created_at": post.created_at,
+        "updated_at": post.updated_at,
+    }
+
+
+def entry_from_row(row: PlatformEntryRow) -> PlatformEntry:
+    return PlatformEntry(
+        id=row.id,
+        post_id=row.post_id,
+        account_id=row.account_id,
+        platform=row.platform,
+        content_type=row.content_type,
+        enabled=row.enabled,
+        status=EntryStatus(row.status),
+        platform_url=row.platform_url,
+        external_id=row.external_id,
+        error_message=row.error_message,
+        attempts=row.attempts,
+        generation=row.generation,
+        lease_until=row.lease_until,
+        published_at=row.published_at,
+        version=row.version,
+    )
+
+
+def entry_values(entry: PlatformEntry) -> dict[str, Any]:
+    """Every column but id, post_id and version, which the repository manages."""
+    return {
+        "account_id": entry.account_id,
+        "platform": entry.platform,
+        "content_type": entry.content_type,
+        "enabled": entry.enabled,
+        "status": entry.status.value,
+        "platform_url": entry.platform_url,
+        "external_id": entry.external_id,
+        "error_message": entry.error_message,
+        "attempts": entry.attempts,
+        "generation": entry.generation,
+        "lease_until": entry.lease_until,
+        "published_at": entry.published_at,
+    }
+
+
+# --- events ------------------------------------------------------------------------
+
+
+def event_from_row(row: DomainEventRow) -> DomainEvent:
+    return DomainEvent(
+        id=row.id,
+        kind=EventKind(row.kind),
+        workspace_id=row.workspace_id,
+        occurred_at=row.occurred_at,
+        post_id=row.post_id,
+        entry_id=row.entry_id,
+        account_id=row.account_id,
+        payload=dict(row.payload),
+    )
+
+
+def event_values(event: DomainEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind.value,
+        "workspace_id": event.workspace_id,
+        "occurred_at": event.occurred_at,
+        "post_id": event.post_id,
+        "entry_id": event.entry_id,
+        "account_id": event.account_id,
+        "payload": dict(event.payload),
+    }

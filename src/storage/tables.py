@@ -1,0 +1,202 @@
+"""The database schema as SQLAlchemy 2.0 typed ORM classes.
+
+The Alembic migrations are the only source of the schema in a real database; these
+classes describe it for queries and for the drift check that keeps both in step.
+Enums are plain strings so a new status never needs a database migration of its own.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+    literal_column,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, always written and read back in UTC.
+
+    PostgreSQL keeps the zone itself; SQLite stores text without one, so the zone is
+    put back on read. A naive datetime is refused: it would be ambiguous.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; storage keeps UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class WorkspaceRow(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    slack_team_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    discord_guild_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    approvals_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    digest_hour: Mapped[int] = mapped_column(Integer, server_default=literal_column("9"))
+    default_account_ids: Mapped[list[int]] = mapped_column(JSON)
+    # The number the next post of this workspace gets; numbers are never reused.
+    next_post_number: Mapped[int] = mapped_column(Integer, server_default=literal_column("1"))
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name"),
+        Index(None, "workspace_id", "slack_user_id"),
+        Index(None, "workspace_id", "discord_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(320))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    slack_user_id: Mapped[str | None] = mapped_column(String(64))
+    discord_user_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class SocialAccountRow(Base):
+    __tablename__ = "social_accounts"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    handle: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    # Fernet ciphertext of the credentials' JSON (storage.crypto); never plaintext.
+    credentials_encrypted: Mapped[str] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None]
+    owner_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+
+
+class LabelRow(Base):
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class PostRow(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        # The scheduler's "due posts" query is a range scan on this index.
+        Index(None, "status", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    # No foreign key: a post outlives the member who wrote it.
+    author_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    media: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    review_state: Mapped[str] = mapped_column(String(32))
+    scheduled_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+
+
+class PostLabelRow(Base):
+    __tablename__ = "post_labels"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class PlatformEntryRow(Base):
+    __tablename__ = "platform_entries"
+    __table_args__ = (
+        Index(None, "status", "lease_until"),
+        Index(None, "post_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # No foreign key: an entry keeps its history when its account is removed.
+    account_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    status: Mapped[str] = mapped_column(String(32))
+    platform_url: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+    generation: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+    lease_until: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+
+
+class DomainEventRow(Base):
+    __tablename__ = "domain_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime]
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,395 @@
+"""In-memory fakes of the core's ports, with the same semantics as storage.
+
+Objects are copied in and out, and versions are checked, so a test of the core
+sees the same concurrency behaviour (stale writes refused) as the real database.
+"""
+
+import asyncio
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Self, TypeVar
+
+from core.accounts import SocialAccount
+from core.events import DomainEvent
+from core.labels import Label
+from core.ports import PostFilter, PublishRequest, PublishResult
+from core.posts import PlatformEntry, Post
+from core.states import EntryStatus, PostStatus
+from core.workspace import Member, Workspace
+
+
+@dataclass
+class Store:
+    workspaces: dict[int, Workspace] = field(default_factory=dict)
+    members: dict[int, Member] = field(default_factory=dict)
+    accounts: dict[int, SocialAccount] = field(default_factory=dict)
+    labels: dict[int, Label] = field(default_factory=dict)
+    posts: dict[int, Post] = field(default_factory=dict)
+    events: list[DomainEvent] = field(default_factory=list)
+    counters: dict[int, int] = field(default_factory=dict)
+    next_id: int = 1
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+
+T = TypeVar("T")
+
+
+def _c(obj: T) -> T:
+    return copy.deepcopy(obj)
+
+
+class _Repo:
+    def __init__(self, uow: "FakeUnitOfWork") -> None:
+        self.uow = uow
+
+    @property
+    def s(self) -> Store:
+        return self.uow.working
+
+
+class FakeWorkspaces(_Repo):
+    async def add(self, workspace: Workspace) -> Workspace:
+        workspace.id = self.s.new_id()
+        self.s.workspaces[workspace.id] = _c(workspace)
+        return workspace
+
+    async def get(self, workspace_id: int) -> Workspace | None:
+        return _c(self.s.workspaces.get(workspace_id))
+
+    async def by_slack_team(self, team_id: str) -> Workspace | None:
+        return _c(next((w for w in self.s.workspaces.values() if w.slack_team_id == team_id), None))
+
+    async def by_discord_guild(self, guild_id: str) -> Workspace | None:
+        found = (w for w in self.s.workspaces.values() if w.discord_guild_id == guild_id)
+        return _c(next(found, None))
+
+    async def by_name(self, name: str) -> Workspace | None:
+        return _c(next((w for w in self.s.workspaces.values() if w.name == name), None))
+
+    async def update(self, workspace: Workspace) -> None:
+        self.s.workspaces[workspace.id] = _c(workspace)
+
+    async def next_post_number(self, workspace_id: int) -> int:
+        self.s.counters[workspace_id] = self.s.counters.get(workspace_id, 0) + 1
+        return self.s.counters[workspace_id]
+
+
+class FakeMembers(_Repo):
+    async def add(self, member: Member) -> Member:
+        member.id = self.s.new_id()
+        self.s.members[member.id] = _c(member)
+        return member
+
+    async def get(self, member_id: int) -> Member | None:
+        return _c(self.s.members.get(member_id))
+
+    async def by_name(self, workspace_id: int, name: str) -> Member | None:
+        return _c(self._find(workspace_id, lambda m: m.name == name))
+
+    async def by_slack_user(self, workspace_id: int, user_id: str) -> Member | None:
+        return _c(self._find(workspace_id, lambda m: m.slack_user_id == user_id))
+
+    async def by_discord_user(self, workspace_id: int, user_id: str) -> Member | None:
+        return _c(self._find(workspace_id, lambda m: m.discord_user_id == user_id))
+
+    def _find(self, workspace_id: int, test: object) -> Member | None:
+        assert callable(test)
+        return next(
+            (m for m in self.s.members.values() if m.workspace_id == workspace_id and test(m)),
+            None,
+        )
+
+    async def list(self, workspace_id: int) -> list[Member]:
+        return [_c(m) for m in self.s.members.values() if m.workspace_id == workspace_id]
+
+    async def update(self, member: Member) -> None:
+        self.s.members[member.id] = _c(member)
+
+    async def remove(self, member_id: int) -> None:
+        self.s.members.pop(member_id, None)
+
+
+class FakeAccounts(_Repo):
+    async def add(self, account: SocialAccount) -> SocialAccount:
+        account.id = self.s.new_id()
+        self.s.accounts[account.id] = _c(account)
+        return account
+
+    async def get(self, account_id: int) -> SocialAccount | None:
+        return _c(self.s.accounts.get(account_id))
+
+    async def by_name(self, workspace_id: int, name: str) -> SocialAccount | None:
+        found = (
+            a
+            for a in self.s.accounts.values()
+            if a.workspace_id == workspace_id and a.name.lower() == name.lower()
+        )
+        return _c(next(found, None))
+
+    async def list(self, workspace_id: int) -> list[SocialAccount]:
+        return [_c(a) for a in self.s.accounts.values() if a.workspace_id == workspace_id]
+
+    async def update(self, account: SocialAccount) -> None:
+        self.s.accounts[account.id] = _c(account)
+
+    async def remove(self, account_id: int) -> None:
+        self.s.accounts.pop(account_id, None)
+
+
+class FakeLabels(_Repo):
+    async def add(self, label: Label) -> Label:
+        label.id = self.s.new_id()
+        self.s.labels[label.id] = _c(label)
+        return label
+
+    async def by_name(self, workspace_id: int, name: str) -> Label | None:
+        found = (
+            lb
+            for lb in self.s.labels.values()
+            if lb.workspace_id == workspace_id and lb.name == name
+        )
+        return _c(next(found, None))
+
+    async def list(self, workspace_id: int) -> list[Label]:
+        return sorted(
+            (_c(lb) for lb in self.s.labels.values() if lb.workspace_id == workspace_id),
+            key=lambda lb: lb.name,
+        )
+
+    async def remove(self, label_id: int) -> None:
+        label = self.s.labels.pop(label_id)
+        for post in self.s.posts.values():
+            if post.workspace_id == label.workspace_id and label.name in post.labels:
+                post.labels.remove(label.name)
+
+
+class FakePosts(_Repo):
+    async def add(self, post: Post) -> Post:
+        post.id = self.s.new_id()
+        for entry in post.entries:
+            entry.id = self.s.new_id()
+            entry.post_id = post.id
+        await self._declare_labels(post)
+        self.s.posts[post.id] = _c(post)
+        return post
+
+    async def _declare_labels(self, post: Post) -> None:
+        for name in post.labels:
+            if not await FakeLabels(self.uow).by_name(post.workspace_id, name):
+                await FakeLabels(self.uow).add(Label(post.workspace_id, name))
+
+    async def get(self, post_id: int) -> Post | None:
+        return _c(self.s.posts.get(post_id))
+
+    async def by_number(self, workspace_id: int, number: int) -> Post | None:
+        found = (
+            p
+            for p in self.s.posts.values()
+            if p.workspace_id == workspace_id and p.number == number
+        )
+        return _c(next(found, None))
+
+    async def lock(self, post_id: int) -> Post | None:
+        return await self.get(post_id)
+
+    async def save(self, post: Post) -> bool:
+        stored = self.s.posts.get(post.id)
+        if stored is None or stored.version != post.version:
+            return False
+        stored_entries = {e.id: e for e in stored.entries}
+        for entry in post.entries:
+            if entry.id and stored_entries[entry.id].version != entry.version:
+                return False
+        for entry in post.entries:
+            if not entry.id:
+                entry.id = self.s.new_id()
+                entry.post_id = post.id
+            else:
+                entry.version += 1
+        post.version += 1
+        await self._declare_labels(post)
+        self.s.posts[post.id] = _c(post)
+        return True
+
+    async def compare_and_set(self, post: Post) -> bool:
+        stored = self.s.posts.get(post.id)
+        if stored is None or stored.version != post.version:
+            return False
+        post.version += 1
+        entries, labels = stored.entries, stored.labels
+        self.s.posts[post.id] = _c(post)
+        self.s.posts[post.id].entries, self.s.posts[post.id].labels = entries, labels
+        return True
+
+    async def remove(self, post_id: int) -> None:
+        self.s.posts.pop(post_id, None)
+
+    async def list(self, workspace_id: int, query: PostFilter) -> list[Post]:
+        def when(p: Post) -> datetime:
+            moment = p.scheduled_at or p.finished_at or p.created_at
+            assert moment is not None
+            return moment
+
+        found = [
+            p
+            for p in self.s.posts.values()
+            if p.workspace_id == workspace_id
+            and (not query.statuses or p.status in query.statuses)
+            and (query.label is None or query.label in p.labels)
+            and (query.start is None or when(p) >= query.start)
+            and (query.end is None or when(p) < query.end)
+        ]
+        return [_c(p) for p in sorted(found, key=lambda p: (when(p), p.number))][: query.limit]
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
+        due = sorted(
+            (
+                p
+                for p in self.s.posts.values()
+                if p.status is PostStatus.SCHEDULED and p.scheduled_at and p.scheduled_at <= now
+            ),
+            key=lambda p: p.scheduled_at or now,
+        )[:limit]
+        for post in due:
+            post.status = PostStatus.PUBLISHING
+            post.claimed_at = now
+            post.version += 1
+        return [p.id for p in due]
+
+    async def with_pending_entries(self, limit: int) -> Sequence[int]:
+        return [
+            p.id
+            for p in self.s.posts.values()
+            if p.status is PostStatus.PUBLISHING
+            and any(e.enabled and e.status is EntryStatus.PENDING for e in p.entries)
+        ][:limit]
+
+    async def overdue(self, before: datetime, limit: int) -> Sequence[Post]:
+        return [
+            _c(p)
+            for p in self.s.posts.values()
+            if p.status is PostStatus.SCHEDULED and p.scheduled_at and p.scheduled_at < before
+        ][:limit]
+
+
+class FakeEntries(_Repo):
+    def _all(self) -> list[PlatformEntry]:
+        return [e for p in self.s.posts.values() for e in p.entries]
+
+    async def get(self, entry_id: int) -> PlatformEntry | None:
+        return _c(next((e for e in self._all() if e.id == entry_id), None))
+
+    async def compare_and_set(self, entry: PlatformEntry) -> bool:
+        post = self.s.posts[entry.post_id]
+        for i, stored in enumerate(post.entries):
+            if stored.id == entry.id:
+                if stored.version != entry.version:
+                    return False
+                entry.version += 1
+                post.entries[i] = _c(entry)
+                return True
+        return False
+
+    async def stale_publishing(self, now: datetime, limit: int) -> list[PlatformEntry]:
+        return [
+            _c(e)
+            for e in self._all()
+            if e.status is EntryStatus.PUBLISHING and e.lease_until and e.lease_until < now
+        ][:limit]
+
+
+class FakeEvents(_Repo):
+    async def add(self, event: DomainEvent) -> DomainEvent:
+        event.id = len(self.s.events) + 1
+        self.s.events.append(_c(event))
+        return event
+
+    async def after(self, event_id: int, limit: int) -> Sequence[DomainEvent]:
+        return [_c(e) for e in self.s.events if e.id > event_id][:limit]
+
+
+class FakeUnitOfWork:
+    """A transaction: works on a copy of the store and swaps it in on commit.
+
+    Commits are serialised by the store's lock, like SQLite's single writer.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.working = store
+        self.workspaces = FakeWorkspaces(self)
+        self.members = FakeMembers(self)
+        self.accounts = FakeAccounts(self)
+        self.labels = FakeLabels(self)
+        self.posts = FakePosts(self)
+        self.entries = FakeEntries(self)
+        self.events = FakeEvents(self)
+
+    async def __aenter__(self) -> Self:
+        await self.store.lock.acquire()
+        self.working = copy.deepcopy(self._snapshot())
+        return self
+
+    def _snapshot(self) -> Store:
+        lock, self.store.lock = self.store.lock, asyncio.Lock()
+        snapshot = copy.deepcopy(self.store)
+        self.store.lock = lock
+        return snapshot
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.store.lock.release()
+
+    async def commit(self) -> None:
+        for name in ("workspaces", "members", "accounts", "labels", "posts", "events", "counters"):
+            setattr(self.store, name, getattr(self.working, name))
+        self.store.next_id = self.working.next_id
+
+
+class FakeUnitOfWorkFactory:
+    def __init__(self) -> None:
+        self.store = Store()
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store)
+
+
+class RecordingPlatform:
+    """A platform client that records requests and fails as scripted per account."""
+
+    def __init__(self) -> None:
+        self.sent: list[PublishRequest] = []
+        self.failures: dict[str, list[Exception]] = {}
+        self.gate: asyncio.Event | None = None
+
+    def fail(self, account: str, *errors: Exception) -> None:
+        self.failures.setdefault(account, []).extend(errors)
+
+    async def publish(self, request: PublishRequest) -> PublishResult:
+        if self.gate is not None:
+            await self.gate.wait()
+        queued = self.failures.get(request.account.name)
+        if queued:
+            raise queued.pop(0)
+        self.sent.append(request)
+        n = len(self.sent)
+        return PublishResult(external_id=f"ext-{n}", url=f"https://example.test/{n}")
+
+
+class Directory:
+    def __init__(self, client: RecordingPlatform) -> None:
+        self.client = client
+
+    def client_for(self, platform: str) -> RecordingPlatform:
+        return self.client
