@@ -162,6 +162,8 @@ class PostLabelRow(Base):
     label_id: Mapped[int] = mapped_column(
         ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # Labels come back in the order the post was given them.
+    position: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
 
 
 class PlatformEntryRow(Base):
@@ -191,6 +193,8 @@ class PlatformEntryRow(Base):
 
 class DomainEventRow(Base):
     __tablename__ = "domain_events"
+    # Event ids are a reader's cursor: SQLite must never hand a deleted id out again.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))

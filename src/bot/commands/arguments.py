@@ -43,7 +43,7 @@ def example(verb: str) -> str:
 
 
 def suggestion(word: str, options: Iterable[str]) -> str:
-    """" Did you mean `x`?" for the closest option, or "" when nothing is close."""
+    """A "Did you mean `x`?" sentence (leading space) for the closest option, or ""."""
     close = difflib.get_close_matches(word.lower(), list(options), n=1)
     return f" Did you mean `{close[0]}`?" if close else ""
 
@@ -53,7 +53,10 @@ class Args:
 
     def __init__(self, verb: str, line: str, tokens: list[Token]) -> None:
         self.verb = verb
+        # What errors call the command; sub-commands narrow it ("accounts add").
+        self.name = verb
         self.line = line
+        self._took_text = False
         self._tokens = tokens
         self._pos = 0
 
@@ -71,30 +74,32 @@ class Args:
         self._pos = len(self._tokens)
         return tokens
 
-    def end(self, what: str) -> None:
+    def end(self, what: str, like: str | None = None) -> None:
         """Refuse leftover words: ``what`` says what the command takes."""
         token = self.peek()
         if token is not None:
             raise ParseError(
-                f"I did not expect {quoted(token.text)} there; `{self.verb}` takes "
-                f"{what}, like `{example(self.verb)}`."
+                f"I did not expect {quoted(token.text)} there; `{self.name}` takes "
+                f"{what}, like `{like or example(self.verb)}`."
             )
+
+    def need(self, what: str, like: str | None = None) -> Token:
+        """The next token, which must be there: ``what`` names it in the error."""
+        token = self.take()
+        if token is None:
+            raise ParseError(f"`{self.name}` needs {what}, like `{like or example(self.verb)}`.")
+        return token
 
     def number(self, what: str = "post") -> int:
         """A positive id (``42`` or ``#42``) of a post, comment or notification."""
         token = self.take()
         if token is None:
-            raise ParseError(
-                f"`{self.verb}` needs a {what} number, like `{example(self.verb)}`."
-            )
+            raise ParseError(f"`{self.verb}` needs a {what} number, like `{example(self.verb)}`.")
         return read_number(token, what)
 
-    def choice(self, options: Mapping[str, T], what: str) -> T:
+    def choice(self, options: Mapping[str, T], what: str, like: str | None = None) -> T:
         """The next word, one of ``options`` (keys lower-case), or a suggestion."""
-        token = self.take()
-        if token is None:
-            raise ParseError(f"`{self.verb}` needs {what}, like `{example(self.verb)}`.")
-        return read_choice(token, options, what)
+        return read_choice(self.need(what, like), options, what)
 
     def text(self, keywords: frozenset[str] = frozenset()) -> str | None:
         """Text up to the first of ``keywords``: one quoted string, or words as typed.
@@ -102,6 +107,7 @@ class Args:
         Unquoted text is cut from the line itself so its spacing survives; a keyword
         inside quotes is part of the text. None when there is no text at all.
         """
+        self._took_text = True
         first = self.peek()
         if first is None or first.is_word(*keywords):
             return None
@@ -115,9 +121,7 @@ class Args:
                 self.take()
             text = self.line[first.start : last.end]
         if not text.strip():
-            raise ParseError(
-                f"The text is empty; write it in quotes, like `{example(self.verb)}`."
-            )
+            raise ParseError(f"The text is empty; write it in quotes, like `{example(self.verb)}`.")
         return text
 
     def options(self, spec: Mapping[str, Kind]) -> dict[str, list[Token]]:
@@ -151,9 +155,14 @@ class Args:
                 f"`{self.verb}` has no `{token.text.lower()}` option; it takes {allowed}, "
                 f"like `{example(self.verb)}`."
             )
+        if self._took_text:
+            return (
+                f"I did not expect {quoted(token.text)} there; put the whole text in quotes, "
+                f"then options ({allowed}), like `{example(self.verb)}`."
+            )
         return (
-            f"I did not expect {quoted(token.text)} there; put the whole text in quotes, "
-            f"then options ({allowed}), like `{example(self.verb)}`."
+            f"I did not expect {quoted(token.text)} there; `{self.verb}` takes only the "
+            f"options {allowed} here, like `{example(self.verb)}`."
         )
 
 
@@ -174,39 +183,40 @@ def read_number(token: Token, what: str = "post") -> int:
 
 
 def read_choice(token: Token, options: Mapping[str, T], what: str) -> T:
-    """Map a word to one of ``options``; an unknown word gets the closest suggestion."""
+    """Map a word to one of ``options``; an unknown word gets the closest suggestion.
+
+    Keys whose value is another key's (aliases such as ``draft`` for ``drafts``) are
+    accepted but not listed.
+    """
     value = options.get(token.text.lower())
     if value is None:
-        words = ", ".join(f"`{o}`" for o in options)
+        shown = ", ".join(f"`{k}`" for k, v in options.items() if not _alias(k, v))
         raise ParseError(
-            f"{quoted(token.text)} is not {what}; try {words}."
-            f"{suggestion(token.text, options)}"
+            f"{quoted(token.text)} is not {what}; try {shown}.{suggestion(token.text, options)}"
         )
     return value
+
+
+def _alias(key: str, value: object) -> bool:
+    return isinstance(value, str) and value != key
 
 
 def option_words(found: Mapping[str, list[Token]], keyword: str) -> str | None:
     """A time given after ``keyword`` (free words, kept raw), or None if not given."""
     if keyword not in found:
         return None
-    text = " ".join(t.text.strip() for t in found[keyword] if t.text.strip())
+    text = words(found[keyword])
     if not text:
         raise ParseError(EMPTY_OPTION[keyword])
     return text
 
 
 def option_items(found: Mapping[str, list[Token]], keyword: str) -> tuple[str, ...]:
-    """Names after ``keyword``, separated by commas and/or spaces, each once, in order.
-
-    A quoted name is kept whole, commas and all.
-    """
-    names: list[str] = []
-    for token in found.get(keyword, []):
-        parts = [token.text] if token.quoted else token.text.split(",")
-        names.extend(part.strip() for part in parts if part.strip())
+    """The names (accounts, labels) given after ``keyword``; () when it was not given."""
+    names = items(found.get(keyword, []))
     if keyword in found and not names:
         raise ParseError(EMPTY_OPTION[keyword])
-    return tuple(dict.fromkeys(names))
+    return names
 
 
 def option_paths(found: Mapping[str, list[Token]], keyword: str) -> tuple[str, ...]:
@@ -217,3 +227,20 @@ def option_paths(found: Mapping[str, list[Token]], keyword: str) -> tuple[str, .
     if keyword in found and not found_paths:
         raise ParseError(EMPTY_OPTION[keyword])
     return found_paths
+
+
+def words(tokens: Iterable[Token]) -> str:
+    """Free words (a time, a date) joined by single spaces, quotes dropped."""
+    return " ".join(token.text.strip() for token in tokens if token.text.strip())
+
+
+def items(tokens: Iterable[Token]) -> tuple[str, ...]:
+    """Names separated by commas and/or spaces, each once, in order.
+
+    A quoted name is kept whole, commas and all.
+    """
+    names: list[str] = []
+    for token in tokens:
+        parts = [token.text] if token.quoted else token.text.split(",")
+        names.extend(part.strip() for part in parts if part.strip())
+    return tuple(dict.fromkeys(names))

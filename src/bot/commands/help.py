@@ -7,6 +7,8 @@ examples a person is shown are the ones the tests prove the grammar accepts.
 import difflib
 from dataclasses import dataclass
 
+from bot.commands.errors import quoted
+
 
 @dataclass(frozen=True)
 class CommandHelp:
@@ -22,7 +24,7 @@ POSTS = "Posts"
 REVIEW = "Review and comments"
 LABELS = "Labels"
 INBOX = "Inbox"
-WORKSPACE = "Workspace (owners and admins)"
+WORKSPACE = "Workspace"
 GENERAL = "Help"
 GROUPS = (POSTS, REVIEW, LABELS, INBOX, WORKSPACE, GENERAL)
 
@@ -52,7 +54,7 @@ HELP: dict[str, CommandHelp] = {
     "list": CommandHelp(
         "list [drafts|scheduled|published|failed|all] [label <label>] [from <when>] [to <when>]",
         "List posts, all of them unless you name a status, label or dates.",
-        ("list scheduled", "list failed label launch from monday to friday"),
+        ("list failed label launch from monday to friday", "list scheduled"),
         POSTS,
     ),
     "calendar": CommandHelp(
@@ -177,21 +179,23 @@ HELP: dict[str, CommandHelp] = {
         INBOX,
     ),
     "accounts": CommandHelp(
-        "accounts [list | add sandbox <name> | connect <platform> | remove <account>]",
-        "List, add, connect or remove the social accounts posts go to.",
-        ("accounts", "accounts add sandbox brand", "accounts connect mastodon"),
+        "accounts [list | add sandbox <name> | connect <platform> | remove <account>"
+        " | mode <sandbox account> ok|fail|auth-fail|flaky|slow]",
+        "List the social accounts posts go to; owners and admins add, connect or remove them. "
+        "A sandbox account's mode makes it fail on purpose, to see a partial publish.",
+        ("accounts", "accounts add sandbox brand", "accounts mode brand fail"),
         WORKSPACE,
     ),
     "settings": CommandHelp(
         "settings [timezone <IANA zone>] [approvals on|off] [notifications …]",
-        "Show or change the workspace settings and your notification preferences.",
+        "Show or change the settings: time zone, approvals and notifications.",
         ("settings", "settings timezone Europe/Paris", "settings approvals on"),
         WORKSPACE,
     ),
     "members": CommandHelp(
         "members [list | invite @user <role> | role @user <role> | remove @user]",
-        "List the members, invite one, change a role or remove someone; roles are "
-        "owner, admin, editor, approver and viewer.",
+        "List the members; owners and admins invite, change roles (owner, admin, editor, "
+        "approver, viewer) and remove.",
         ("members", "members invite @dana editor", "members role @dana approver"),
         WORKSPACE,
     ),
@@ -232,7 +236,7 @@ def help_text(topic: str | None) -> str:
         return f"{CONSOLE_ONLY[key]} (console only)."
     close = difflib.get_close_matches(key, [*HELP, *CONSOLE_ONLY], n=1)
     hint = f" Did you mean `help {close[0]}`?" if close else ""
-    return f"I have no help on “{topic.strip()}”.{hint} Try `help` for every command."
+    return f"I have no help on {quoted(topic)}.{hint} Try `help` for every command."
 
 
 def _overview() -> str:

@@ -13,7 +13,7 @@ Scope: TypeAlias = Literal["drafts", "scheduled", "published", "failed", "all"]
 View: TypeAlias = Literal["day", "week", "month"]
 InboxStatus: TypeAlias = Literal["unread", "read", "archived"]
 Target: TypeAlias = int | Literal["all"]
-AccountAction: TypeAlias = Literal["list", "add", "connect", "remove"]
+AccountAction: TypeAlias = Literal["list", "add", "connect", "remove", "mode"]
 LabelAction: TypeAlias = Literal["list", "add", "remove"]
 MemberAction: TypeAlias = Literal["list", "invite", "role", "remove"]
 
@@ -160,14 +160,17 @@ class React:
 
 @dataclass(frozen=True)
 class Accounts:
-    """``accounts [list | add <platform> <name> | connect <platform> | remove <name>]``.
+    """``accounts [list | add <platform> <name> | connect <platform> | remove <name>
+    | mode <name> <mode>]``.
 
     ``platform`` is lower-cased; which platforms may be added by name is the core's call.
+    ``mode`` (sandbox accounts only) makes an account succeed, fail or be slow on purpose.
     """
 
     action: AccountAction = "list"
     platform: str | None = None
     name: str | None = None
+    mode: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Use cases for members and their own settings."""
 
+from dataclasses import dataclass
+
 from core.errors import NotFound, ValidationFailed
 from core.roles import Action, Role
 from core.usecases.context import Actor, Services, load_actor
@@ -60,3 +62,15 @@ async def set_role(svc: Services, actor: Actor, name: str, role: str) -> Member:
         await uow.members.update(member)
         await uow.commit()
     return member
+
+
+@dataclass(frozen=True)
+class Me:
+    workspace: Workspace
+    member: Member
+
+
+async def whoami(svc: Services, actor: Actor) -> Me:
+    async with svc.uow() as uow:
+        workspace, member = await load_actor(uow, actor, Action.READ)
+    return Me(workspace, member)

@@ -1,0 +1,104 @@
+"""The composition root: settings in, a wired application out.
+
+Only this module knows which adapter implements which port. Nothing is built on
+import; ``build_app`` does it, and ``App.aclose`` undoes it.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from core.clock import SystemClock
+from core.ports import Clock
+from core.scheduling.publisher import Publisher
+from core.scheduling.runner import MinuteScheduler
+from core.scheduling.tick import Ticker
+from core.usecases.context import Services
+from platforms.directory import Platforms
+from platforms.sandbox import SandboxClient
+from storage.crypto import CredentialCipher
+from storage.engine import create_engine_for, session_factory
+from storage.migrate import upgrade_engine
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class SettingError(Exception):
+    """A setting that cannot work; the message names it and says what to do."""
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow: SqlUnitOfWorkFactory
+    clock: Clock
+    publisher: Publisher
+    ticker: Ticker
+    services: Services
+
+    def scheduler(self) -> MinuteScheduler:
+        return MinuteScheduler(
+            self.ticker, self.uow, self.clock, missed_grace=self.settings.missed_grace
+        )
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+
+async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
+    """Wire storage, platforms and the scheduler; SQLite is migrated on the way up.
+
+    PostgreSQL deployments migrate in their release phase (``trypost db upgrade``) so
+    that several workers starting together never race on the schema.
+    """
+    clock = clock or SystemClock()
+    cipher = CredentialCipher(secret_key(settings))
+    engine = create_engine_for(settings.database_url)
+    if settings.uses_sqlite:
+        _ensure_sqlite_folder(settings.database_url)
+        await upgrade_engine(engine)
+    uow = SqlUnitOfWorkFactory(session_factory(engine), cipher)
+    platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
+    publisher = Publisher(uow, platforms, clock)
+    ticker = Ticker(uow, clock, publisher)
+    return App(settings, engine, uow, clock, publisher, ticker, Services(uow, clock, publisher))
+
+
+def secret_key(settings: Settings) -> str:
+    """TRYPOST_SECRET_KEY, or on SQLite a key kept in a file beside the database.
+
+    Several processes on PostgreSQL must share one key, so there it is required.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if not settings.uses_sqlite:
+        raise SettingError(
+            "TRYPOST_SECRET_KEY is required with PostgreSQL: every process must share it "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    database = make_url(settings.database_url).database
+    if not database or database == ":memory:":
+        return secrets.token_urlsafe(32)
+    key_file = Path(database).with_suffix(".key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        log.warning(
+            "generated a secret key beside the database; set TRYPOST_SECRET_KEY in production",
+            extra={"path": str(key_file)},
+        )
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,161 @@
+"""The ``trypost`` command (DESIGN §6)."""
+
+import asyncio
+import contextlib
+import getpass
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from importlib.metadata import version
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.app import App, SettingError, build_app
+from bot.logs import configure_logging
+from bot.settings import ENV_NAMES, Settings
+from core.clock import ManualClock
+
+cli = typer.Typer(
+    help="trypost-bot: schedule, review and publish social posts from chat.",
+    no_args_is_help=False,
+    add_completion=False,
+)
+db = typer.Typer(help="Database maintenance.")
+cli.add_typer(db, name="db")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"trypost: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def load_settings() -> Settings:
+    """Settings, or one clear line naming the bad one and a non-zero exit."""
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        _fail(f"bad setting {ENV_NAMES.get(field, field.upper())}: {first['msg']}")
+        raise AssertionError from invalid
+
+
+def _with_app(
+    settings: Settings, body: Callable[[App], Awaitable[None]], clock: ManualClock | None = None
+) -> None:
+    async def main() -> None:
+        try:
+            app = await build_app(settings, clock=clock)
+        except SettingError as bad:
+            _fail(str(bad))
+        try:
+            await body(app)
+        finally:
+            await app.aclose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trypost {version('trypost-bot')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Run `trypost run` to start; `trypost console` to try it in a terminal."""
+
+
+@cli.command()
+def run() -> None:
+    """Start everything configured; with no chat tokens, the console on SQLite + sandbox."""
+    settings = load_settings()
+    if settings.has_chat_tokens:
+        _fail(
+            "Slack and Discord surfaces are not in this version yet; unset SLACK_* and "
+            "DISCORD_* to use the console, or run `trypost worker` for the scheduler alone"
+        )
+    configure_logging("WARNING")
+    _with_app(settings, lambda app: _console(app, getpass.getuser(), real_clock=True))
+
+
+@cli.command()
+def console(
+    as_name: Annotated[str | None, typer.Option("--as", help="Act as this member.")] = None,
+    simulated_clock: Annotated[
+        str | None,
+        typer.Option(help="Start a simulated clock at this ISO time (moves with :advance)."),
+    ] = None,
+) -> None:
+    """The terminal surface; scripted when stdin is not a terminal."""
+    settings = load_settings()
+    configure_logging("WARNING")
+    clock = None
+    if simulated_clock:
+        try:
+            start = datetime.fromisoformat(simulated_clock.replace("Z", "+00:00"))
+        except ValueError:
+            _fail(
+                f"--simulated-clock wants an ISO time like 2026-12-01T09:00Z: {simulated_clock!r}"
+            )
+        if start.tzinfo is None:
+            _fail("--simulated-clock needs a zone, e.g. 2026-12-01T09:00Z or +01:00")
+        clock = ManualClock(start)
+    name = as_name or getpass.getuser()
+    _with_app(settings, lambda app: _console(app, name, real_clock=clock is None), clock)
+
+
+async def _console(app: App, name: str, *, real_clock: bool) -> None:
+    from bot.console.runner import run_console
+
+    scheduler = app.scheduler() if real_clock else None
+    if scheduler:
+        await scheduler.start()
+    try:
+        await run_console(app, name)
+    finally:
+        if scheduler:
+            await scheduler.stop()
+
+
+@cli.command()
+def worker() -> None:
+    """The scheduler alone, until SIGTERM (in-flight publishes finish first)."""
+    settings = load_settings()
+    configure_logging()
+
+    async def body(app: App) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        scheduler = app.scheduler()
+        await scheduler.start()
+        await stop.wait()
+        await scheduler.stop()
+
+    _with_app(settings, body)
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations up to the newest."""
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+    configure_logging()
+    asyncio.run(upgrade(settings.database_url))
+    typer.echo("database is up to date")
+
+
+def main() -> None:
+    sys.exit(cli())

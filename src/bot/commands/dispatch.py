@@ -1,0 +1,241 @@
+"""One dispatcher for every surface: typed request → core use case → neutral reply.
+
+Handlers are registered by request type with ``@handles``; a surface never calls a
+use case itself. Domain errors become one readable sentence; anything unexpected is
+logged with an id and the member sees a calm message, never a traceback.
+"""
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.commands import requests as rq
+from bot.commands import views
+from bot.commands.help import help_text
+from bot.replies import Button, Field, Reply, Tone, error
+from core.errors import DomainError
+from core.timeparse import show_time
+from core.usecases import accounts, labels, members, posts, queries
+from core.usecases.context import Actor, Services
+from core.usecases.posts import NewPost
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    services: Services
+    actor: Actor
+
+
+R = TypeVar("R")
+Handler = Callable[[Any, Context], Awaitable[Reply]]
+HANDLERS: dict[type, Handler] = {}
+
+
+def handles(kind: type[R]) -> Callable[[Callable[[R, Context], Awaitable[Reply]]], Handler]:
+    def register(fn: Callable[[R, Context], Awaitable[Reply]]) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+async def dispatch(request: rq.Request, ctx: Context) -> Reply:
+    handler = HANDLERS.get(type(request))
+    if handler is None:
+        return Reply(
+            text=f"`{type(request).__name__.lower()}` is not available on this bot yet.",
+            tone=Tone.WARNING,
+        )
+    try:
+        return await handler(request, ctx)
+    except DomainError as refused:
+        return error(refused.message)
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("command failed", extra={"ref": ref, "request": type(request).__name__})
+        return error(
+            f"Something went wrong on my side (ref {ref}). Nothing was changed; try again."
+        )
+
+
+async def _details(ctx: Context, number: int, headline: str) -> Reply:
+    return views.post_details(
+        await queries.show_post(ctx.services, ctx.actor, number), headline=headline
+    )
+
+
+@handles(rq.Help)
+async def _help(req: rq.Help, ctx: Context) -> Reply:
+    return Reply(block=help_text(req.topic))
+
+
+@handles(rq.Schedule)
+async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
+    if req.text is None:
+        return Reply(text='Give the post and its time: `schedule "text" at tomorrow 9am`.')
+    post = await posts.schedule_post(
+        ctx.services,
+        ctx.actor,
+        NewPost(req.text, req.accounts, req.labels, req.media, req.when),
+    )
+    return await _details(ctx, post.number, f"Scheduled post {post.number}")
+
+
+@handles(rq.Now)
+async def _now(req: rq.Now, ctx: Context) -> Reply:
+    post = await posts.publish_now(ctx.services, ctx.actor, NewPost(req.text, req.accounts))
+    return await _details(ctx, post.number, f"Post {post.number} sent")
+
+
+@handles(rq.Draft)
+async def _draft(req: rq.Draft, ctx: Context) -> Reply:
+    post = await posts.create_draft(
+        ctx.services, ctx.actor, NewPost(req.text, req.accounts, req.labels)
+    )
+    return await _details(ctx, post.number, f"Draft {post.number} saved")
+
+
+@handles(rq.ListPosts)
+async def _list(req: rq.ListPosts, ctx: Context) -> Reply:
+    listing = await queries.list_posts(
+        ctx.services, ctx.actor, req.scope, req.label, req.start, req.end
+    )
+    return views.post_list(listing, req.scope)
+
+
+@handles(rq.Calendar)
+async def _calendar(req: rq.Calendar, ctx: Context) -> Reply:
+    return views.calendar_reply(await queries.calendar(ctx.services, ctx.actor, req.view, req.date))
+
+
+@handles(rq.Show)
+async def _show(req: rq.Show, ctx: Context) -> Reply:
+    return await _details(ctx, req.post, f"Post {req.post}")
+
+
+@handles(rq.Edit)
+async def _edit(req: rq.Edit, ctx: Context) -> Reply:
+    await posts.edit_post(ctx.services, ctx.actor, req.post, req.text)
+    return await _details(ctx, req.post, f"Post {req.post} edited")
+
+
+@handles(rq.Reschedule)
+async def _reschedule(req: rq.Reschedule, ctx: Context) -> Reply:
+    await posts.reschedule_post(ctx.services, ctx.actor, req.post, req.when)
+    return await _details(ctx, req.post, f"Post {req.post} rescheduled")
+
+
+@handles(rq.Unschedule)
+async def _unschedule(req: rq.Unschedule, ctx: Context) -> Reply:
+    await posts.unschedule_post(ctx.services, ctx.actor, req.post)
+    return await _details(ctx, req.post, f"Post {req.post} is a draft again")
+
+
+@handles(rq.Duplicate)
+async def _duplicate(req: rq.Duplicate, ctx: Context) -> Reply:
+    copy = await posts.duplicate_post(ctx.services, ctx.actor, req.post)
+    return await _details(ctx, copy.number, f"Post {req.post} copied to draft {copy.number}")
+
+
+@handles(rq.Delete)
+async def _delete(req: rq.Delete, ctx: Context) -> Reply:
+    n = req.post
+    if not req.confirmed:
+        shown = await queries.show_post(ctx.services, ctx.actor, n)
+        return Reply(
+            title=f"Delete post {n}?",
+            text=(
+                f"“{views.excerpt(shown.post.text)}” will be removed from trypost. "
+                "Anything already published stays on the platforms."
+            ),
+            tone=Tone.WARNING,
+            buttons=(Button("Delete", "delete", f"{n} confirm", danger=True),),
+        )
+    await posts.delete_post(ctx.services, ctx.actor, n)
+    return Reply(
+        text=f"Post {n} deleted from trypost. Copies already on the platforms were not touched.",
+        tone=Tone.SUCCESS,
+    )
+
+
+@handles(rq.Retry)
+async def _retry(req: rq.Retry, ctx: Context) -> Reply:
+    await posts.retry_post(ctx.services, ctx.actor, req.post)
+    return await _details(ctx, req.post, f"Post {req.post} retried")
+
+
+@handles(rq.Accounts)
+async def _accounts(req: rq.Accounts, ctx: Context) -> Reply:
+    svc, actor = ctx.services, ctx.actor
+    if req.action == "add":
+        if req.platform != "sandbox" or not req.name:
+            return error(
+                "Only sandbox accounts can be added by name: `accounts add sandbox <name>`; "
+                "real platforms use `accounts connect <platform>`."
+            )
+        account = await accounts.add_sandbox_account(svc, actor, req.name)
+        return Reply(
+            text=f"Added sandbox account {account.name}; its posts land in the sandbox folder.",
+            tone=Tone.SUCCESS,
+        )
+    if req.action == "remove" and req.name:
+        account = await accounts.remove_account(svc, actor, req.name)
+        return Reply(text=f"Removed account {account.name}.", tone=Tone.SUCCESS)
+    if req.action == "mode" and req.name and req.mode:
+        account = await accounts.set_sandbox_mode(svc, actor, req.name, req.mode)
+        return Reply(text=f"Sandbox account {account.name} is now in mode {req.mode}.")
+    if req.action == "connect":
+        return Reply(
+            text=f"Connecting {req.platform} accounts arrives with its platform client; "
+            "use `accounts add sandbox <name>` meanwhile.",
+            tone=Tone.WARNING,
+        )
+    return views.accounts_reply(await accounts.list_accounts(svc, actor))
+
+
+@handles(rq.Labels)
+async def _labels(req: rq.Labels, ctx: Context) -> Reply:
+    if req.action == "add" and req.name:
+        label = await labels.add_label(ctx.services, ctx.actor, req.name)
+        return Reply(text=f"Label #{label.name} added.", tone=Tone.SUCCESS)
+    if req.action == "remove" and req.name:
+        label = await labels.remove_label(ctx.services, ctx.actor, req.name)
+        return Reply(text=f"Label #{label.name} removed from the workspace and its posts.")
+    return views.labels_reply(await labels.list_labels(ctx.services, ctx.actor))
+
+
+@handles(rq.LabelPost)
+async def _label_post(req: rq.LabelPost, ctx: Context) -> Reply:
+    await labels.label_post(ctx.services, ctx.actor, req.post, req.labels)
+    return await _details(ctx, req.post, f"Post {req.post} labelled")
+
+
+@handles(rq.UnlabelPost)
+async def _unlabel_post(req: rq.UnlabelPost, ctx: Context) -> Reply:
+    await labels.unlabel_post(ctx.services, ctx.actor, req.post, req.label)
+    return await _details(ctx, req.post, f"Label removed from post {req.post}")
+
+
+@handles(rq.Settings)
+async def _settings(req: rq.Settings, ctx: Context) -> Reply:
+    if req.timezone is not None:
+        member = await members.set_my_timezone(ctx.services, ctx.actor, req.timezone)
+        now = show_time(ctx.services.clock.now(), req.timezone)
+        return Reply(
+            text=f"Your time zone is now {member.timezone}; it is {now}.", tone=Tone.SUCCESS
+        )
+    if req.approvals is not None or req.notifications is not None:
+        return Reply(text="That setting arrives with a later version.", tone=Tone.WARNING)
+    me = await members.whoami(ctx.services, ctx.actor)
+    return Reply(
+        title="Settings",
+        fields=(
+            Field("You", f"{me.member.name} ({me.member.role.value})"),
+            Field("Time zone", me.member.zone(me.workspace)),
+            Field("Workspace", me.workspace.name),
+        ),
+    )

@@ -1,0 +1,184 @@
+"""Domain objects → neutral replies. Wording lives here, once for every surface."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.replies import Button, Field, Reply, Tone
+from core.accounts import AccountStatus, SocialAccount
+from core.labels import Label
+from core.posts import PlatformEntry, Post
+from core.states import EntryStatus, PostStatus
+from core.timeparse import show_time
+from core.usecases.queries import CalendarView, CalendarWindow, PostDetails, PostList
+
+STATUS_ICON = {
+    PostStatus.DRAFT: "📝",
+    PostStatus.SCHEDULED: "🕒",
+    PostStatus.PUBLISHING: "⏳",
+    PostStatus.PUBLISHED: "✅",
+    PostStatus.PARTIALLY_PUBLISHED: "⚠️",
+    PostStatus.FAILED: "❌",
+}
+ENTRY_ICON = {
+    EntryStatus.PENDING: "⏳",
+    EntryStatus.PUBLISHING: "⏳",
+    EntryStatus.PUBLISHED: "✅",
+    EntryStatus.FAILED: "❌",
+}
+
+
+def said(status: PostStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def excerpt(text: str, width: int = 48) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def post_line(post: Post, zone: str) -> str:
+    """One line per post, for lists and calendars."""
+    when = post.scheduled_at or post.finished_at
+    moment = f" · {show_time(when, zone)}" if when else ""
+    platforms = ", ".join(sorted({e.platform for e in post.enabled_entries})) or "no account"
+    labels = f" · {' '.join('#' + n for n in post.labels)}" if post.labels else ""
+    return (
+        f"#{post.number} {STATUS_ICON[post.status]} {said(post.status)}{moment} · "
+        f"{platforms} · “{excerpt(post.text)}”{labels}"
+    )
+
+
+def entry_line(entry: PlatformEntry, accounts: dict[int, SocialAccount]) -> str:
+    account = accounts.get(entry.account_id)
+    name = (
+        f"{account.name} ({entry.platform})" if account else f"removed account ({entry.platform})"
+    )
+    if entry.status is EntryStatus.PUBLISHED:
+        return f"{ENTRY_ICON[entry.status]} {name}: {entry.platform_url}"
+    if entry.status is EntryStatus.FAILED:
+        return f"{ENTRY_ICON[entry.status]} {name}: {entry.error_message}"
+    return f"{ENTRY_ICON[entry.status]} {name}: {entry.status.value}"
+
+
+def post_buttons(post: Post) -> tuple[Button, ...]:
+    n = str(post.number)
+    if post.status in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
+        return (Button("Retry", "retry", n), Button("Duplicate", "duplicate", n))
+    if post.status is PostStatus.SCHEDULED:
+        return (Button("Unschedule", "unschedule", n), Button("Duplicate", "duplicate", n))
+    if post.status is PostStatus.PUBLISHED:
+        return (Button("Duplicate", "duplicate", n),)
+    if post.status is PostStatus.DRAFT:
+        return (Button("Duplicate", "duplicate", n), Button("Delete", "delete", n, danger=True))
+    return ()
+
+
+def post_details(details: PostDetails, headline: str | None = None) -> Reply:
+    post, zone = details.post, details.timezone
+    fields = [Field("Status", f"{STATUS_ICON[post.status]} {said(post.status)}")]
+    if post.scheduled_at:
+        fields.append(Field("When", show_time(post.scheduled_at, zone)))
+    if post.finished_at and post.status.final:
+        fields.append(Field("Finished", show_time(post.finished_at, zone)))
+    if post.labels:
+        fields.append(Field("Labels", " ".join("#" + n for n in post.labels)))
+    if post.media:
+        fields.append(Field("Media", ", ".join(post.media)))
+    tone = {
+        PostStatus.PUBLISHED: Tone.SUCCESS,
+        PostStatus.PARTIALLY_PUBLISHED: Tone.WARNING,
+        PostStatus.FAILED: Tone.ERROR,
+    }.get(post.status, Tone.INFO)
+    return Reply(
+        title=headline or f"Post {post.number}",
+        text=post.text,
+        tone=tone,
+        fields=tuple(fields),
+        items=tuple(entry_line(e, details.accounts) for e in post.enabled_entries),
+        buttons=post_buttons(post),
+    )
+
+
+def post_list(listing: PostList, scope: str) -> Reply:
+    if not listing.posts:
+        return Reply(text=f'No posts ({scope}). Start one with `schedule "text" at tomorrow 9am`.')
+    return Reply(
+        title=f"Posts ({scope}): {len(listing.posts)}",
+        items=tuple(post_line(p, listing.timezone) for p in listing.posts),
+    )
+
+
+def calendar_reply(window: CalendarWindow) -> Reply:
+    zone = ZoneInfo(window.timezone)
+    by_day: dict[date, list[Post]] = {d: [] for d in window.days}
+    for post in window.posts:
+        moment = post.scheduled_at or post.finished_at or post.created_at
+        if moment is not None:
+            by_day.setdefault(moment.astimezone(zone).date(), []).append(post)
+    first, last = window.days[0], window.days[-1]
+    title = {
+        CalendarView.DAY: f"{first:%A %d %B %Y}",
+        CalendarView.WEEK: f"Week of {first:%d %b} – {last:%d %b %Y}",
+        CalendarView.MONTH: f"{first:%B %Y}",
+    }[window.view]
+    grid = _month_grid(window.days, by_day) if window.view is CalendarView.MONTH else None
+    lines = _day_rows(window.days, by_day, zone, skip_empty=window.view is CalendarView.MONTH)
+    return Reply(
+        title=f"{title} ({window.timezone})",
+        block="\n".join(filter(None, [grid, lines])),
+        footer=f"{len(window.posts)} post(s)",
+    )
+
+
+def _day_rows(
+    days: Sequence[date], by_day: dict[date, list[Post]], zone: ZoneInfo, *, skip_empty: bool
+) -> str:
+    rows = []
+    for day in days:
+        posts = by_day.get(day, [])
+        if skip_empty and not posts:
+            continue
+        cells = [_cell(p, zone) for p in posts] or ["·"]
+        rows.append(f"{day:%a %d %b} │ " + "  ".join(cells))
+    return "\n".join(rows)
+
+
+def _cell(post: Post, zone: ZoneInfo) -> str:
+    moment = post.scheduled_at or post.finished_at or post.created_at
+    hhmm = moment.astimezone(zone).strftime("%H:%M") if isinstance(moment, datetime) else "--:--"
+    return f"{hhmm} {STATUS_ICON[post.status]} #{post.number} {excerpt(post.text, 24)}"
+
+
+def _month_grid(days: Sequence[date], by_day: dict[date, list[Post]]) -> str:
+    header = " ".join(f"{name:>5}" for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
+    cells = ["     "] * days[0].weekday()
+    for day in days:
+        count = len(by_day.get(day, []))
+        cells.append(f"{day.day:>2}{'•' + str(count) if count else '':<3}")
+    weeks = [" ".join(cells[i : i + 7]) for i in range(0, len(cells), 7)]
+    return "\n".join([header, *weeks])
+
+
+def accounts_reply(accounts: Sequence[SocialAccount]) -> Reply:
+    if not accounts:
+        return Reply(text="No accounts yet. Try `accounts add sandbox brand` to start.")
+    return Reply(
+        title=f"Accounts: {len(accounts)}",
+        items=tuple(
+            f"{'🟢' if a.status is AccountStatus.CONNECTED else '🔴'} {a.name} · "
+            f"{a.spec.label} {a.handle} · {a.status.value}" + _mode(a)
+            for a in accounts
+        ),
+    )
+
+
+def _mode(account: SocialAccount) -> str:
+    mode = account.credentials.get("mode") if account.platform == "sandbox" else None
+    return f" · mode {mode}" if mode and mode != "ok" else ""
+
+
+def labels_reply(labels: Sequence[Label]) -> Reply:
+    if not labels:
+        return Reply(text="No labels yet. `labels add launch` makes one.")
+    return Reply(title="Labels", text=" ".join("#" + label.name for label in labels))

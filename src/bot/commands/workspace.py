@@ -1,0 +1,212 @@
+"""Parsers of the workspace commands: accounts, labels, inbox, settings and members.
+
+Split from ``grammar`` to keep modules small; each function reads the words after its
+verb and returns the typed request (DESIGN §4).
+"""
+
+import difflib
+import zoneinfo
+from functools import cache
+
+from bot.commands.arguments import Args, option_words, read_choice, suggestion
+from bot.commands.errors import ParseError, quoted
+from bot.commands.requests import (
+    AccountAction,
+    Accounts,
+    Inbox,
+    InboxStatus,
+    LabelAction,
+    Labels,
+    MemberAction,
+    Members,
+    Request,
+    Settings,
+)
+from bot.commands.tokens import Token
+from core.roles import Role
+
+_ACCOUNT_ACTIONS: dict[str, AccountAction] = {
+    "list": "list",
+    "add": "add",
+    "connect": "connect",
+    "mode": "mode",
+    "remove": "remove",
+}
+_LABEL_ACTIONS: dict[str, LabelAction] = {"list": "list", "add": "add", "remove": "remove"}
+_MEMBER_ACTIONS: dict[str, MemberAction] = {
+    "list": "list",
+    "invite": "invite",
+    "role": "role",
+    "remove": "remove",
+}
+_ROLES: dict[str, str] = {role.value: role.value for role in Role}
+_INBOX_STATUSES: dict[str, InboxStatus] = {
+    "unread": "unread",
+    "read": "read",
+    "archived": "archived",
+}
+# The notification categories of DESIGN §3, with the plurals people type.
+_CATEGORIES = {
+    "publishing": "publishing",
+    "approval": "approval",
+    "comments": "comments",
+    "team": "team",
+    "system": "system",
+    "ai": "ai",
+    "approvals": "approval",
+    "comment": "comments",
+}
+_SETTINGS = {
+    "show": "show",
+    "timezone": "timezone",
+    "approvals": "approvals",
+    "notifications": "notifications",
+}
+_ON_OFF = {"on": True, "off": False}
+
+
+def accounts(args: Args) -> Request:
+    """``accounts [list | add … | connect … | remove … | mode <account> <mode>]``."""
+    if args.peek() is None:
+        return Accounts()
+    action = args.choice(_ACCOUNT_ACTIONS, "something I do with accounts")
+    args.name = f"accounts {action}"
+    if action == "add":
+        like = "accounts add sandbox brand"
+        platform = args.need("a platform and a name", like).text.strip().lower()
+        name = args.need("a name for the account", like).text.strip()
+        args.end("a platform and one name (quote a name with spaces)", like)
+        return Accounts("add", platform, name)
+    if action == "connect":
+        platform = args.need("a platform", "accounts connect mastodon").text.strip().lower()
+        args.end("one platform", "accounts connect mastodon")
+        return Accounts("connect", platform)
+    if action == "remove":
+        name = args.need("the account to remove", "accounts remove brand").text.strip()
+        args.end("one account (quote a name with spaces)", "accounts remove brand")
+        return Accounts("remove", name=name)
+    if action == "mode":
+        like = "accounts mode brand fail"
+        name = args.need("a sandbox account and a mode", like).text.strip()
+        mode = args.need("a mode: ok, fail, auth-fail, flaky or slow", like).text.strip().lower()
+        args.end("an account and one mode", like)
+        return Accounts("mode", name=name, mode=mode)
+    args.end("nothing more", "accounts list")
+    return Accounts()
+
+
+def labels(args: Args) -> Request:
+    """``labels [list | add <label> | remove <label>]``."""
+    if args.peek() is None:
+        return Labels()
+    action = args.choice(_LABEL_ACTIONS, "something I do with labels")
+    args.name = f"labels {action}"
+    if action == "list":
+        args.end("nothing more", "labels list")
+        return Labels()
+    like = f"labels {action} launch"
+    name = args.need("a label", like).text.strip()
+    args.end("one label at a time", like)
+    return Labels(action, name)
+
+
+def inbox(args: Args) -> Request:
+    """``inbox [unread|read|archived] [<category>] [since <when>]``, filters in any order."""
+    status: InboxStatus | None = None
+    category: str | None = None
+    while (token := args.peek()) is not None and not token.is_word("since"):
+        args.take()
+        word = token.text.strip().lower()
+        if word in _INBOX_STATUSES and status is None:
+            status = _INBOX_STATUSES[word]
+        elif word in _CATEGORIES and category is None:
+            category = _CATEGORIES[word]
+        elif word in _INBOX_STATUSES or word in _CATEGORIES:
+            raise ParseError(
+                "You gave two filters of one kind; `inbox` takes at most one status and "
+                "one category, like `inbox unread approval`."
+            )
+        else:
+            known = [*_INBOX_STATUSES, *dict.fromkeys(_CATEGORIES.values())]
+            raise ParseError(
+                f"{quoted(token.text)} is not an inbox filter; try "
+                f"{', '.join(f'`{k}`' for k in known)}, or `since <when>`."
+                f"{suggestion(word, known)}"
+            )
+    since = option_words(args.options({"since": "when"}), "since")
+    return Inbox(status, category, since)
+
+
+def settings(args: Args) -> Request:
+    """``settings [timezone <zone>] [approvals on|off] [notifications …]``, combinable."""
+    timezone: str | None = None
+    approvals: bool | None = None
+    notifications: tuple[str, ...] | None = None
+    seen: set[str] = set()
+    while (token := args.take()) is not None:
+        key = read_choice(token, _SETTINGS, "a setting")
+        if key in seen:
+            raise ParseError(f"You gave `{key}` twice; say each setting once.")
+        seen.add(key)
+        if key == "timezone":
+            timezone = _zone(args.need("a time zone", "settings timezone Europe/Paris"))
+        elif key == "approvals":
+            switch = args.need("`on` or `off`", "settings approvals on")
+            approvals = _ON_OFF.get(switch.text.lower())
+            if approvals is None:
+                raise ParseError(
+                    f"Approvals are on or off, not {quoted(switch.text)}; say "
+                    "`settings approvals on` or `settings approvals off`."
+                )
+        elif key == "notifications":
+            # Its own sub-grammar comes later: keep the words as typed.
+            notifications = tuple(t.text for t in args.rest())
+    return Settings(timezone, approvals, notifications)
+
+
+def members(args: Args) -> Request:
+    """``members [list | invite <user> <role> | role <user> <role> | remove <user>]``."""
+    if args.peek() is None:
+        return Members()
+    action = args.choice(_MEMBER_ACTIONS, "something I do with members")
+    args.name = f"members {action}"
+    if action == "list":
+        args.end("nothing more", "members list")
+        return Members()
+    like = f"members {action} @dana" + ("" if action == "remove" else " editor")
+    user = args.need("a member", like).text.strip()
+    if not user:
+        raise ParseError(f"`members {action}` needs a member, like `{like}`.")
+    if action == "remove":
+        args.end("one member", like)
+        return Members("remove", user)
+    role = read_choice(args.need("a role", like), _ROLES, "a role")
+    args.end("a member and a role", like)
+    return Members(action, user, role)
+
+
+def _zone(token: Token) -> str:
+    """An IANA zone name, spelt as the tz database spells it (``europe/paris`` works)."""
+    name = token.text.strip()
+    zones = _zones()
+    if not zones:  # no tz database on this machine: let the core decide
+        return name
+    canonical = zones.get(name.lower())
+    if canonical is None:
+        close = difflib.get_close_matches(name.lower(), zones, n=1)
+        hint = f" Did you mean `{zones[close[0]]}`?" if close else ""
+        raise ParseError(
+            f"{quoted(name)} is not a time zone I know; use an IANA name like "
+            f"`Europe/Paris` or `America/New_York`.{hint}"
+        )
+    return canonical
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """Known zone names by their lower-case spelling."""
+    try:
+        names = zoneinfo.available_timezones()
+    except OSError:
+        return {}
+    return {name.lower(): name for name in names} | ({"utc": "UTC"} if names else {})

@@ -1,0 +1,174 @@
+"""One person at a terminal: command lines, console-only lines, and the composer."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from bot.app import App
+from bot.commands import requests as rq
+from bot.commands.dispatch import Context, dispatch
+from bot.commands.errors import ParseError
+from bot.commands.grammar import parse
+from bot.console.durations import parse_duration
+from bot.console.render import render_text
+from bot.replies import Reply, Tone, error
+from core.clock import ManualClock
+from core.errors import DomainError
+from core.timeparse import parse_when, show_time
+from core.usecases import members
+from core.usecases.context import Actor
+
+WORKSPACE = "console"
+
+Ask = Callable[[str], Awaitable[str | None]]
+Say = Callable[[str], None]
+
+
+class ConsoleSession:
+    """Turns console lines into replies; ``handle`` returns False on ``:quit``."""
+
+    def __init__(self, app: App, ask: Ask, say: Say) -> None:
+        self.app = app
+        self.ask = ask
+        self.say = say
+        self.actor: Actor | None = None
+        self.name = ""
+        self.presence: dict[str, str] = {}
+
+    async def start(self, name: str) -> None:
+        workspace = await members.ensure_workspace(self.app.services, WORKSPACE)
+        self._workspace_id = workspace.id
+        await self._become(name)
+
+    async def _become(self, name: str) -> Reply:
+        member = await members.ensure_member(self.app.services, self._workspace_id, name)
+        self.actor = Actor(self._workspace_id, member.id)
+        self.name = member.name
+        return Reply(text=f"You are @{member.name} ({member.role.value}).")
+
+    @property
+    def prompt(self) -> str:
+        return f"trypost @{self.name}> "
+
+    async def handle(self, line: str) -> bool:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        if line in (":quit", ":q", ":exit"):
+            return False
+        try:
+            reply = await (
+                self._console_line(line) if line.startswith(":") else self._command(line)
+            )
+        except DomainError as refused:
+            reply = error(refused.message)
+        self.say(render_text(reply))
+        return True
+
+    async def _command(self, line: str) -> Reply:
+        try:
+            request = parse(line)
+        except ParseError as refused:
+            return error(refused.message)
+        if isinstance(request, rq.Schedule) and request.text is None:
+            composed = await self._compose(request)
+            if composed is None:
+                return Reply(text="Nothing scheduled.")
+            request = composed
+        assert self.actor is not None
+        return await dispatch(request, Context(self.app.services, self.actor))
+
+    async def _compose(self, partial: rq.Schedule) -> rq.Schedule | None:
+        """The console's composer: one prompt per field, blank keeps the default."""
+        text = await self.ask("  Text: ")
+        if not text or not text.strip():
+            return None
+        when = partial.when or await self.ask("  When (e.g. tomorrow 9am): ")
+        accounts = partial.accounts or _words(await self.ask("  Accounts (blank = defaults): "))
+        labels = partial.labels or _words(await self.ask("  Labels (blank = none): "))
+        return replace(partial, text=text.strip(), when=when, accounts=accounts, labels=labels)
+
+    async def _console_line(self, line: str) -> Reply:
+        verb, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        handler = {
+            "as": self._as,
+            "role": self._role,
+            "presence": self._presence,
+            "clock": self._clock,
+            "advance": self._advance,
+            "tick": self._tick,
+        }.get(verb)
+        if handler is None:
+            return error(
+                f"“:{verb}” is not a console line; try :as, :role, :presence, :clock, "
+                ":advance, :tick or :quit."
+            )
+        return await handler(rest)
+
+    async def _as(self, rest: str) -> Reply:
+        if not rest:
+            return error("Who? `:as alice`.")
+        return await self._become(rest.split(maxsplit=1)[0])
+
+    async def _role(self, rest: str) -> Reply:
+        parts = rest.split()
+        if len(parts) != 2:
+            return error("Use `:role <name> <role>`, e.g. `:role bob viewer`.")
+        assert self.actor is not None
+        await members.ensure_member(self.app.services, self._workspace_id, parts[0])
+        member = await members.set_role(self.app.services, self.actor, parts[0], parts[1])
+        return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)
+
+    async def _presence(self, rest: str) -> Reply:
+        parts = rest.split()
+        if len(parts) != 2 or parts[1] not in ("present", "away"):
+            return error("Use `:presence <name> present|away`.")
+        self.presence[parts[0].lstrip("@")] = parts[1]
+        return Reply(text=f"@{parts[0].lstrip('@')} is {parts[1]}.")
+
+    def _manual_clock(self) -> ManualClock | None:
+        clock = self.app.clock
+        return clock if isinstance(clock, ManualClock) else None
+
+    async def _clock(self, rest: str) -> Reply:
+        clock = self._manual_clock()
+        if clock is None:
+            return error("The clock is real; start with --simulated-clock to move it.")
+        if rest:
+            when = parse_when(rest, await self._zone(), clock.now())
+            clock.set(when)
+            return await self._after_time_moved()
+        return Reply(text=f"It is {show_time(clock.now(), await self._zone())}.")
+
+    async def _advance(self, rest: str) -> Reply:
+        clock = self._manual_clock()
+        if clock is None:
+            return error("The clock is real; start with --simulated-clock to move it.")
+        delta = parse_duration(rest)
+        if delta is None:
+            return error(f"“{rest}” is not a duration; try 10m, 2h, 1h30m or 3 days.")
+        clock.advance(delta)
+        return await self._after_time_moved()
+
+    async def _after_time_moved(self) -> Reply:
+        """Time moved on: whatever came due meanwhile publishes, as the scheduler would."""
+        report = await self.app.ticker.tick()
+        now = show_time(self.app.clock.now(), await self._zone())
+        done = f"; {report.published_posts} post(s) published" if report.published_posts else ""
+        return Reply(text=f"It is now {now}{done}.")
+
+    async def _tick(self, _: str) -> Reply:
+        report = await self.app.ticker.tick()
+        return Reply(
+            text=f"Tick: {report.claimed} due post(s) claimed, "
+            f"{report.published_posts} post(s) published, {report.recovered} recovered."
+        )
+
+    async def _zone(self) -> str:
+        assert self.actor is not None
+        me = await members.whoami(self.app.services, self.actor)
+        return me.member.zone(me.workspace)
+
+
+def _words(raw: str | None) -> tuple[str, ...]:
+    return tuple(w for w in (raw or "").replace(",", " ").split() if w)

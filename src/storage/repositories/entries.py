@@ -1,0 +1,76 @@
+"""Platform entries: claimed and finished one by one with a version check."""
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.posts import PlatformEntry
+from core.states import EntryStatus
+from storage.mapping import entry_from_row, entry_values
+from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows
+from storage.tables import PlatformEntryRow
+
+
+class SqlEntryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, entry_id: int) -> PlatformEntry | None:
+        stmt = select(PlatformEntryRow).where(PlatformEntryRow.id == entry_id)
+        row = await fresh_row(self._session, stmt)
+        return entry_from_row(row) if row else None
+
+    async def compare_and_set(self, entry: PlatformEntry) -> bool:
+        """Write the entry only if its stored version equals ``entry.version``.
+
+        On success the version is bumped in storage and in memory.
+        """
+        if not await write_entry(self._session, entry):
+            return False
+        entry.version += 1
+        return True
+
+    async def stale_publishing(self, now: datetime, limit: int) -> list[PlatformEntry]:
+        """Entries left publishing whose lease ended before ``now`` (a crashed worker)."""
+        stmt = (
+            select(PlatformEntryRow)
+            .where(
+                PlatformEntryRow.status == EntryStatus.PUBLISHING.value,
+                PlatformEntryRow.lease_until < now,
+            )
+            .order_by(PlatformEntryRow.lease_until, PlatformEntryRow.id)
+            .limit(limit)
+        )
+        return [entry_from_row(row) for row in await fresh_rows(self._session, stmt)]
+
+
+async def write_entry(session: AsyncSession, entry: PlatformEntry) -> bool:
+    """``UPDATE … SET …, version = version + 1 WHERE id = … AND version = …``.
+
+    True when the row matched; the in-memory version is left to the caller, so a
+    caller writing several rows can bump them all only once every write succeeded.
+    """
+    stmt = (
+        update(PlatformEntryRow)
+        .where(
+            PlatformEntryRow.id == entry.id,
+            PlatformEntryRow.post_id == entry.post_id,
+            PlatformEntryRow.version == entry.version,
+        )
+        .values(**entry_values(entry), version=PlatformEntryRow.version + 1)
+        .returning(PlatformEntryRow.id)
+        .execution_options(**NO_SYNC)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def insert_entry(session: AsyncSession, post_id: int, entry: PlatformEntry) -> None:
+    """Insert a new entry of the post and fill in its id and post id."""
+    stmt = (
+        insert(PlatformEntryRow)
+        .values(**entry_values(entry), post_id=post_id, version=entry.version)
+        .returning(PlatformEntryRow.id)
+    )
+    entry.id = (await session.execute(stmt)).scalar_one()
+    entry.post_id = post_id

@@ -1,0 +1,101 @@
+"""Statements over posts that the scheduler and the list views run.
+
+They are built here, apart from the repository, so tests can EXPLAIN exactly the
+statement the repository executes.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, Update, exists, func, select, update
+
+from core.ports import PostFilter
+from core.states import EntryStatus, PostStatus
+from storage.repositories._common import NO_SYNC
+from storage.tables import LabelRow, PlatformEntryRow, PostLabelRow, PostRow
+
+
+def due_posts_select(now: datetime, limit: int, *, skip_locked: bool = False) -> Select[int]:
+    """Ids of scheduled posts whose time has come, oldest first.
+
+    A range scan on ``ix_posts_status_scheduled_at``. With ``skip_locked`` (PostgreSQL)
+    rows another worker is claiming are passed over instead of waited for.
+    """
+    stmt = (
+        select(PostRow.id)
+        .where(PostRow.status == PostStatus.SCHEDULED.value, PostRow.scheduled_at <= now)
+        .order_by(PostRow.scheduled_at)
+        .limit(limit)
+    )
+    return stmt.with_for_update(skip_locked=True) if skip_locked else stmt
+
+
+def claim_due_update(now: datetime, limit: int, *, skip_locked: bool) -> Update:
+    """Flip the due posts to publishing in one statement and return their ids.
+
+    The outer status check makes the update conditional: a post another transaction
+    claimed first no longer matches, so it is never claimed twice.
+    """
+    return (
+        update(PostRow)
+        .where(
+            PostRow.id.in_(due_posts_select(now, limit, skip_locked=skip_locked)),
+            PostRow.status == PostStatus.SCHEDULED.value,
+        )
+        .values(
+            status=PostStatus.PUBLISHING.value,
+            claimed_at=now,
+            version=PostRow.version + 1,
+        )
+        .returning(PostRow.id)
+        .execution_options(**NO_SYNC)
+    )
+
+
+def pending_entries_select(limit: int) -> Select[int]:
+    """Ids of publishing posts that still have a pending enabled entry."""
+    pending = exists().where(
+        PlatformEntryRow.post_id == PostRow.id,
+        PlatformEntryRow.enabled.is_(True),
+        PlatformEntryRow.status == EntryStatus.PENDING.value,
+    )
+    return (
+        select(PostRow.id)
+        .where(PostRow.status == PostStatus.PUBLISHING.value, pending)
+        .order_by(PostRow.claimed_at, PostRow.id)
+        .limit(limit)
+    )
+
+
+def overdue_select(before: datetime, limit: int) -> Select[PostRow]:
+    """Scheduled posts whose time is earlier than ``before``, oldest first."""
+    return (
+        select(PostRow)
+        .where(PostRow.status == PostStatus.SCHEDULED.value, PostRow.scheduled_at < before)
+        .order_by(PostRow.scheduled_at, PostRow.id)
+        .limit(limit)
+    )
+
+
+def post_time() -> ColumnElement[datetime]:
+    """When a post shows on a calendar: its schedule, else when it ended or began."""
+    return func.coalesce(PostRow.scheduled_at, PostRow.finished_at, PostRow.created_at)
+
+
+def filtered_select(workspace_id: int, query: PostFilter) -> Select[PostRow]:
+    """The posts of a workspace that ``query`` asks for, in calendar order."""
+    when = post_time()
+    stmt = select(PostRow).where(PostRow.workspace_id == workspace_id)
+    if query.statuses:
+        stmt = stmt.where(PostRow.status.in_(sorted(s.value for s in query.statuses)))
+    if query.label is not None:
+        labelled = (
+            select(PostLabelRow.post_id)
+            .join(LabelRow, LabelRow.id == PostLabelRow.label_id)
+            .where(LabelRow.workspace_id == workspace_id, LabelRow.name == query.label)
+        )
+        stmt = stmt.where(PostRow.id.in_(labelled))
+    if query.start is not None:
+        stmt = stmt.where(when >= query.start)
+    if query.end is not None:
+        stmt = stmt.where(when < query.end)
+    return stmt.order_by(when, PostRow.number).limit(query.limit)

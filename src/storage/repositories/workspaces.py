@@ -1,0 +1,117 @@
+"""Workspaces and their members."""
+
+from sqlalchemy import ColumnElement, Select, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.workspace import Member, Workspace
+from storage.mapping import member_from_row, member_values, workspace_from_row, workspace_values
+from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows
+from storage.tables import MemberRow, WorkspaceRow
+
+
+class SqlWorkspaceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, workspace: Workspace) -> Workspace:
+        stmt = insert(WorkspaceRow).values(**workspace_values(workspace)).returning(WorkspaceRow.id)
+        workspace.id = (await self._session.execute(stmt)).scalar_one()
+        return workspace
+
+    async def get(self, workspace_id: int) -> Workspace | None:
+        return await self._one(WorkspaceRow.id == workspace_id)
+
+    async def by_slack_team(self, team_id: str) -> Workspace | None:
+        return await self._one(WorkspaceRow.slack_team_id == team_id)
+
+    async def by_discord_guild(self, guild_id: str) -> Workspace | None:
+        return await self._one(WorkspaceRow.discord_guild_id == guild_id)
+
+    async def by_name(self, name: str) -> Workspace | None:
+        return await self._one(WorkspaceRow.name == name)
+
+    async def update(self, workspace: Workspace) -> None:
+        await self._session.execute(
+            update(WorkspaceRow)
+            .where(WorkspaceRow.id == workspace.id)
+            .values(**workspace_values(workspace))
+            .execution_options(**NO_SYNC)
+        )
+
+    async def next_post_number(self, workspace_id: int) -> int:
+        """Allocate the next short post number of the workspace (never reused).
+
+        One UPDATE both reads and moves the counter, so two transactions can never get
+        the same number: the second waits for the first's row lock (or SQLite's write
+        lock) and sees its increment.
+        """
+        stmt = (
+            update(WorkspaceRow)
+            .where(WorkspaceRow.id == workspace_id)
+            .values(next_post_number=WorkspaceRow.next_post_number + 1)
+            .returning(WorkspaceRow.next_post_number - 1)
+            .execution_options(**NO_SYNC)
+        )
+        number = (await self._session.execute(stmt)).scalar_one_or_none()
+        if number is None:
+            raise LookupError(f"there is no workspace {workspace_id}")
+        return int(number)
+
+    async def _one(self, condition: ColumnElement[bool]) -> Workspace | None:
+        row = await fresh_row(self._session, select(WorkspaceRow).where(condition))
+        return workspace_from_row(row) if row else None
+
+
+class SqlMemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, member: Member) -> Member:
+        stmt = insert(MemberRow).values(**member_values(member)).returning(MemberRow.id)
+        member.id = (await self._session.execute(stmt)).scalar_one()
+        return member
+
+    async def get(self, member_id: int) -> Member | None:
+        return await self._one(select(MemberRow).where(MemberRow.id == member_id))
+
+    async def by_name(self, workspace_id: int, name: str) -> Member | None:
+        return await self._one(
+            select(MemberRow).where(MemberRow.workspace_id == workspace_id, MemberRow.name == name)
+        )
+
+    async def by_slack_user(self, workspace_id: int, user_id: str) -> Member | None:
+        return await self._one(
+            select(MemberRow).where(
+                MemberRow.workspace_id == workspace_id, MemberRow.slack_user_id == user_id
+            )
+        )
+
+    async def by_discord_user(self, workspace_id: int, user_id: str) -> Member | None:
+        return await self._one(
+            select(MemberRow).where(
+                MemberRow.workspace_id == workspace_id, MemberRow.discord_user_id == user_id
+            )
+        )
+
+    async def list(self, workspace_id: int) -> list[Member]:
+        stmt = (
+            select(MemberRow).where(MemberRow.workspace_id == workspace_id).order_by(MemberRow.id)
+        )
+        return [member_from_row(row) for row in await fresh_rows(self._session, stmt)]
+
+    async def update(self, member: Member) -> None:
+        await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member.id)
+            .values(**member_values(member))
+            .execution_options(**NO_SYNC)
+        )
+
+    async def remove(self, member_id: int) -> None:
+        await self._session.execute(
+            delete(MemberRow).where(MemberRow.id == member_id).execution_options(**NO_SYNC)
+        )
+
+    async def _one(self, stmt: Select[MemberRow]) -> Member | None:
+        row = await fresh_row(self._session, stmt)
+        return member_from_row(row) if row else None

@@ -1,0 +1,86 @@
+"""The unit of work: one database transaction over every repository."""
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.ports import (
+    AccountRepository,
+    EntryRepository,
+    EventRepository,
+    LabelRepository,
+    MemberRepository,
+    PostRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WorkspaceRepository,
+)
+from storage.crypto import CredentialCipher
+from storage.repositories import (
+    SqlAccountRepository,
+    SqlEntryRepository,
+    SqlEventRepository,
+    SqlLabelRepository,
+    SqlMemberRepository,
+    SqlPostRepository,
+    SqlWorkspaceRepository,
+)
+
+
+class SqlUnitOfWork:
+    """``async with factory() as uow: …; await uow.commit()``; leaving without commit
+    rolls back. The transaction begins at the first statement, not on entry."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cipher: CredentialCipher
+    ) -> None:
+        self._session = sessions()
+        session = self._session
+        self.workspaces: WorkspaceRepository = SqlWorkspaceRepository(session)
+        self.members: MemberRepository = SqlMemberRepository(session)
+        self.accounts: AccountRepository = SqlAccountRepository(session, cipher)
+        self.labels: LabelRepository = SqlLabelRepository(session)
+        self.posts: PostRepository = SqlPostRepository(session)
+        self.entries: EntryRepository = SqlEntryRepository(session)
+        self.events: EventRepository = SqlEventRepository(session)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+
+    async def commit(self) -> None:
+        await self._session.commit()
+
+    async def rollback(self) -> None:
+        await self._session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh :class:`SqlUnitOfWork` per call; the core's ``UnitOfWorkFactory``."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cipher: CredentialCipher
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self._cipher)
+
+
+def _implements_ports(
+    factory: SqlUnitOfWorkFactory, uow: SqlUnitOfWork
+) -> tuple[UnitOfWorkFactory, UnitOfWork]:
+    """Never called: mypy checks here that the classes above implement the core's ports."""
+    return factory, uow
