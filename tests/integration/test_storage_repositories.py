@@ -435,3 +435,25 @@ async def test_removing_a_post_removes_its_entries(uow_factory: SqlUnitOfWorkFac
         assert await uow.posts.get(post.id) is None
         assert await uow.entries.get(post.entries[0].id) is None
         assert await uow.labels.by_name(workspace.id, "x") is not None
+
+
+async def test_concurrent_posts_may_introduce_the_same_new_label(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    workspace = await _workspace(uow_factory)
+
+    async def add() -> Post:
+        async with uow_factory() as uow:
+            post = Post(workspace.id, 1, "hi", labels=["fresh"], created_at=T0, updated_at=T0)
+            post.number = await uow.workspaces.next_post_number(workspace.id)
+            await uow.posts.add(post)
+            await asyncio.sleep(0.01)
+            await uow.commit()
+        return post
+
+    first, second = await asyncio.gather(add(), add())
+    async with uow_factory() as uow:
+        assert [lb.name for lb in await uow.labels.list(workspace.id)] == ["fresh"]
+        for post in (first, second):
+            stored = await uow.posts.get(post.id)
+            assert stored is not None and stored.labels == ["fresh"]

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.labels import Label
@@ -76,5 +77,20 @@ async def _label_ids(session: AsyncSession, workspace_id: int, names: list[str])
 
 
 async def _insert_label(session: AsyncSession, workspace_id: int, name: str) -> int:
+    """Insert the label, or return the id of the one a concurrent transaction just made.
+
+    On PostgreSQL two transactions can create the same label at once; the second waits
+    on the unique index and fails when the first commits. The savepoint keeps that
+    failure from spoiling the caller's transaction, and the label is then read back.
+    """
     stmt = insert(LabelRow).values(workspace_id=workspace_id, name=name).returning(LabelRow.id)
-    return (await session.execute(stmt)).scalar_one()
+    try:
+        async with session.begin_nested():
+            return (await session.execute(stmt)).scalar_one()
+    except IntegrityError:
+        existing = await session.scalar(
+            select(LabelRow.id).where(LabelRow.workspace_id == workspace_id, LabelRow.name == name)
+        )
+        if existing is None:
+            raise
+        return existing

@@ -32,13 +32,21 @@ def due_posts_select(now: datetime, limit: int, *, skip_locked: bool = False) ->
 def claim_due_update(now: datetime, limit: int, *, skip_locked: bool) -> Update:
     """Flip the due posts to publishing in one statement and return their ids.
 
-    The outer status check makes the update conditional: a post another transaction
-    claimed first no longer matches, so it is never claimed twice.
+    ``WITH due AS MATERIALIZED (<due_posts_select>) UPDATE posts … WHERE id IN
+    (SELECT id FROM due) AND status = 'scheduled' RETURNING id``. The CTE runs once:
+    a plain ``IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)`` may be re-run by a
+    nested-loop plan for every outer row, and each re-run skips the rows the statement
+    itself just claimed and locks the next ones, claiming more than ``limit``. The
+    outer status check keeps the update conditional: a post claimed by a transaction
+    that committed first no longer matches.
     """
+    due = (
+        due_posts_select(now, limit, skip_locked=skip_locked).cte("due").prefix_with("MATERIALIZED")
+    )
     return (
         update(PostRow)
         .where(
-            PostRow.id.in_(due_posts_select(now, limit, skip_locked=skip_locked)),
+            PostRow.id.in_(select(due.c.id)),
             PostRow.status == PostStatus.SCHEDULED.value,
         )
         .values(

@@ -1,0 +1,48 @@
+"""Drive ``trypost console`` as a subprocess, the way a newcomer's terminal would."""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+START = "2026-11-25T10:00:00Z"
+
+
+@dataclass
+class Transcript:
+    output: str
+    stderr: str
+    returncode: int
+
+    def after(self, line: str) -> str:
+        """What the console printed in answer to ``line`` (up to the next command)."""
+        marker = f"› {line}\n"
+        assert marker in self.output, f"{line!r} not in transcript:\n{self.output}"
+        rest = self.output.split(marker, 1)[1]
+        return rest.split("\n› ", 1)[0]
+
+
+def run_console(
+    workdir: Path, script: str, *, as_name: str = "alice", clock: str | None = START
+) -> Transcript:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TRYPOST_", "SLACK_", "DISCORD_"))
+    }
+    env["TRYPOST_SECRET_KEY"] = "test-secret-key-for-console"
+    args = [sys.executable, "-m", "bot", "console", "--as", as_name]
+    if clock:
+        args += ["--simulated-clock", clock]
+    done = subprocess.run(
+        args,
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    return Transcript(done.stdout, done.stderr, done.returncode)
