@@ -56,6 +56,10 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
+    return await make_world()
+
+
+async def make_world() -> World:
     SLEPT.clear()
     uow = FakeUnitOfWorkFactory()
     clock = ManualClock(START)
