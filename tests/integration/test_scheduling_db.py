@@ -187,9 +187,7 @@ async def test_racing_workers_publish_each_entry_exactly_once(
     numbers = [await bench.schedule(f"post {i}") for i in range(20)]
     engines = [create_engine_for(database_url) for _ in range(3)]
     try:
-        workers = [
-            bench.worker(SqlUnitOfWorkFactory(session_factory(e), cipher)) for e in engines
-        ]
+        workers = [bench.worker(SqlUnitOfWorkFactory(session_factory(e), cipher)) for e in engines]
         bench.clock.advance(timedelta(minutes=6))
         for _ in range(2):
             await asyncio.gather(*(w.tick() for w in workers))

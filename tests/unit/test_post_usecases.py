@@ -180,9 +180,7 @@ async def test_list_filters_by_scope_label_and_window(world: World) -> None:
     assert numbers(await list_posts(world.svc, world.owner, "scheduled")) == [a.number, b.number]
     assert numbers(await list_posts(world.svc, world.owner, "drafts")) == [d.number]
     assert numbers(await list_posts(world.svc, world.owner, label="launch")) == [a.number]
-    window = await list_posts(
-        world.svc, world.owner, "all", start="2026-12-01", end="2026-12-31"
-    )
+    window = await list_posts(world.svc, world.owner, "all", start="2026-12-01", end="2026-12-31")
     assert numbers(window) == [b.number]
     with pytest.raises(ValidationFailed, match="not a list"):
         await list_posts(world.svc, world.owner, "everything")

@@ -17,7 +17,9 @@ from tests.unit.conftest import SLEPT, World
 
 
 async def scheduled(world: World, text: str = "hello", **kw: object) -> int:
-    post = await cases.schedule_post(world.svc, world.owner, NewPost(text, when="in 5 minutes", **kw))  # type: ignore[arg-type]
+    post = await cases.schedule_post(
+        world.svc, world.owner, NewPost(text, when="in 5 minutes", **kw)
+    )  # type: ignore[arg-type]
     return post.number
 
 
