@@ -24,7 +24,12 @@ class Transcript:
 
 
 def run_console(
-    workdir: Path, script: str, *, as_name: str = "alice", clock: str | None = START
+    workdir: Path,
+    script: str,
+    *,
+    as_name: str = "alice",
+    clock: str | None = START,
+    command: str = "console",
 ) -> Transcript:
     env = {
         key: value
@@ -32,7 +37,9 @@ def run_console(
         if not key.startswith(("TRYPOST_", "SLACK_", "DISCORD_"))
     }
     env["TRYPOST_SECRET_KEY"] = "test-secret-key-for-console"
-    args = [sys.executable, "-m", "bot", "console", "--as", as_name]
+    args = [sys.executable, "-m", "bot", command]
+    if command == "console":
+        args += ["--as", as_name]
     if clock:
         args += ["--simulated-clock", clock]
     done = subprocess.run(

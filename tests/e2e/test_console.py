@@ -180,3 +180,12 @@ def test_a_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("trypost: bad setting TRYPOST_MISSED_GRACE")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_trypost_run_starts_the_console_with_the_real_scheduler(tmp_path: Path) -> None:
+    run = run_console(
+        tmp_path, 'accounts add sandbox brand\nnow "Hello"\nlist\n', clock=None, command="run"
+    )
+    assert run.returncode == 0, run.stderr
+    assert "#1 ✅ published" in run.after("list")
+    assert '"level": "error"' not in run.stderr and "Traceback" not in run.stderr, run.stderr

@@ -30,7 +30,8 @@ class MinuteScheduler:
         self._clock = clock
         self._grace = missed_grace
         self._scheduler = AsyncIOScheduler(timezone=UTC)
-        self._running: asyncio.Task[object] | None = None
+        # Held for the whole of a tick, so stopping can wait for the one in flight.
+        self._ticking = asyncio.Lock()
         self.last_tick_at: datetime | None = None
 
     async def start(self) -> None:
@@ -50,7 +51,10 @@ class MinuteScheduler:
         self._scheduler.start()
 
     async def _tick(self) -> None:
-        self._running = asyncio.current_task()
+        async with self._ticking:
+            await self._tick_once()
+
+    async def _tick_once(self) -> None:
         try:
             report = await self._ticker.tick()
             self.last_tick_at = self._clock.now()
@@ -66,12 +70,15 @@ class MinuteScheduler:
         except Exception:
             # A failing tick (database down, say) must not stop the next ones.
             log.exception("tick failed")
-        finally:
-            self._running = None
 
     async def stop(self) -> None:
-        """Stop ticking, then let the publish in flight finish (SIGTERM semantics)."""
-        self._scheduler.shutdown(wait=False)
-        running = self._running
-        if running is not None and not running.done():
-            await asyncio.shield(running)
+        """Stop ticking, let the publish in flight finish, then shut down (SIGTERM).
+
+        The order matters: APScheduler's shutdown cancels running coroutine jobs, so
+        it comes only once the tick in flight has released the lock.
+        """
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        async with self._ticking:
+            self._scheduler.shutdown(wait=False)
