@@ -15,6 +15,15 @@ from typing import Self, TypeVar
 from core.accounts import SocialAccount
 from core.events import DomainEvent
 from core.labels import Label
+from core.messages import Reply
+from core.notifications.model import (
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    Preferences,
+    Presence,
+)
+from core.notifications.ports import DeliveryFailed, EmailNotice, InboxFilter
 from core.ports import PostFilter, PublishRequest, PublishResult
 from core.posts import PlatformEntry, Post
 from core.states import EntryStatus, PostStatus
@@ -29,6 +38,10 @@ class Store:
     labels: dict[int, Label] = field(default_factory=dict)
     posts: dict[int, Post] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
+    processed: set[int] = field(default_factory=set)
+    notifications: dict[int, Notification] = field(default_factory=dict)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
+    preferences: dict[int, Preferences] = field(default_factory=dict)
     counters: dict[int, int] = field(default_factory=dict)
     next_id: int = 1
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -248,6 +261,9 @@ class FakePosts(_Repo):
         ]
         return [_c(p) for p in sorted(found, key=lambda p: (when(p), p.number))][: query.limit]
 
+    async def count(self, workspace_id: int, query: PostFilter) -> int:
+        return len(await self.list(workspace_id, PostFilter(**{**query.__dict__, "limit": 10**9})))
+
     async def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
         due = sorted(
             (
@@ -314,6 +330,126 @@ class FakeEvents(_Repo):
     async def after(self, event_id: int, limit: int) -> Sequence[DomainEvent]:
         return [_c(e) for e in self.s.events if e.id > event_id][:limit]
 
+    async def claim_unprocessed(self, limit: int) -> Sequence[DomainEvent]:
+        return [_c(e) for e in self.s.events if e.id not in self.s.processed][:limit]
+
+    async def mark_processed(self, event_id: int, at: datetime) -> None:
+        self.s.processed.add(event_id)
+
+
+class FakeNotifications(_Repo):
+    async def add(self, notification: Notification) -> Notification:
+        for stored in self.s.notifications.values():
+            same = (stored.event_id, stored.type, stored.recipient_id)
+            new = (notification.event_id, notification.type, notification.recipient_id)
+            if notification.event_id is not None and same == new:
+                return _c(stored)
+        notification.id = self.s.new_id()
+        self.s.notifications[notification.id] = _c(notification)
+        return notification
+
+    async def get(self, notification_id: int) -> Notification | None:
+        return _c(self.s.notifications.get(notification_id))
+
+    async def update(self, notification: Notification) -> None:
+        self.s.notifications[notification.id] = _c(notification)
+
+    async def inbox(self, recipient_id: int, query: InboxFilter) -> list[Notification]:
+        def keep(n: Notification) -> bool:
+            by_status = {
+                None: n.archived_at is None,
+                "unread": n.archived_at is None and n.read_at is None,
+                "read": n.archived_at is None and n.read_at is not None,
+                "archived": n.archived_at is not None,
+            }[query.status]
+            return (
+                n.recipient_id == recipient_id
+                and by_status
+                and (query.category is None or n.category is query.category)
+                and (query.since is None or n.created_at >= query.since)
+            )
+
+        found = sorted(
+            (n for n in self.s.notifications.values() if keep(n)),
+            key=lambda n: (n.created_at, n.id),
+            reverse=True,
+        )
+        return [_c(n) for n in found[: query.limit]]
+
+    async def unread_count(self, recipient_id: int) -> int:
+        return len(await self.inbox(recipient_id, InboxFilter(status="unread", limit=10**9)))
+
+    async def mark_all_read(self, recipient_id: int, at: datetime) -> int:
+        unread = await self.inbox(recipient_id, InboxFilter(status="unread", limit=10**9))
+        for n in unread:
+            self.s.notifications[n.id].read_at = at
+        return len(unread)
+
+    async def archive_all(self, recipient_id: int, at: datetime) -> int:
+        shown = await self.inbox(recipient_id, InboxFilter(limit=10**9))
+        for n in shown:
+            self.s.notifications[n.id].archived_at = at
+            self.s.notifications[n.id].read_at = self.s.notifications[n.id].read_at or at
+        return len(shown)
+
+
+class FakeDeliveries(_Repo):
+    async def add(self, delivery: Delivery) -> Delivery:
+        delivery.id = self.s.new_id()
+        self.s.deliveries[delivery.id] = _c(delivery)
+        return delivery
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        claimed = []
+        for d in sorted(self.s.deliveries.values(), key=lambda d: d.id):
+            due = (
+                d.status is DeliveryStatus.PENDING and not d.digest and d.next_attempt_at <= now
+            ) or (
+                d.status is DeliveryStatus.SENDING
+                and d.lease_until is not None
+                and d.lease_until < now
+            )
+            if due and len(claimed) < limit:
+                d.status, d.lease_until = DeliveryStatus.SENDING, lease_until
+                d.version += 1
+                claimed.append(_c(d))
+        return claimed
+
+    async def compare_and_set(self, delivery: Delivery) -> bool:
+        stored = self.s.deliveries.get(delivery.id)
+        if stored is None or stored.version != delivery.version:
+            return False
+        delivery.version += 1
+        self.s.deliveries[delivery.id] = _c(delivery)
+        return True
+
+    async def waiting_for_digest(self, recipient_id: int) -> list[Delivery]:
+        return [
+            _c(d)
+            for d in self.s.deliveries.values()
+            if d.recipient_id == recipient_id and d.digest and d.status is DeliveryStatus.PENDING
+        ]
+
+    async def digest_recipients(self) -> list[int]:
+        return sorted(
+            {
+                d.recipient_id
+                for d in self.s.deliveries.values()
+                if d.digest and d.status is DeliveryStatus.PENDING
+            }
+        )
+
+    async def of_notification(self, notification_id: int) -> list[Delivery]:
+        return [_c(d) for d in self.s.deliveries.values() if d.notification_id == notification_id]
+
+
+class FakePreferences(_Repo):
+    async def get(self, member_id: int) -> Preferences:
+        return _c(self.s.preferences.get(member_id)) or Preferences(member_id)
+
+    async def save(self, preferences: Preferences) -> None:
+        self.s.preferences[preferences.member_id] = _c(preferences)
+
 
 class FakeUnitOfWork:
     """A transaction: works on a copy of the store and swaps it in on commit.
@@ -331,6 +467,9 @@ class FakeUnitOfWork:
         self.posts = FakePosts(self)
         self.entries = FakeEntries(self)
         self.events = FakeEvents(self)
+        self.notifications = FakeNotifications(self)
+        self.deliveries = FakeDeliveries(self)
+        self.preferences = FakePreferences(self)
 
     async def __aenter__(self) -> Self:
         await self.store.lock.acquire()
@@ -352,7 +491,10 @@ class FakeUnitOfWork:
         self.store.lock.release()
 
     async def commit(self) -> None:
-        for name in ("workspaces", "members", "accounts", "labels", "posts", "events", "counters"):
+        for name in (
+            "workspaces", "members", "accounts", "labels", "posts", "events", "counters",
+            "processed", "notifications", "deliveries", "preferences",
+        ):  # fmt: skip
             setattr(self.store, name, getattr(self.working, name))
         self.store.next_id = self.working.next_id
 
@@ -393,3 +535,34 @@ class Directory:
 
     def client_for(self, platform: str) -> RecordingPlatform:
         return self.client
+
+
+class RecordingChat:
+    """A chat surface that records DMs, knows presence, and fails as scripted."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Reply, str]] = []
+        self.presence_of: dict[str, Presence] = {}
+        self.failures: list[DeliveryFailed] = []
+
+    def reaches(self, member: Member) -> bool:
+        return True
+
+    async def presence(self, member: Member) -> Presence:
+        return self.presence_of.get(member.name, Presence.UNKNOWN)
+
+    async def send_dm(self, member: Member, message: Reply, key: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((member.name, message, key))
+
+
+class RecordingMailer:
+    def __init__(self) -> None:
+        self.sent: list[EmailNotice] = []
+        self.failures: list[DeliveryFailed] = []
+
+    async def send(self, email: EmailNotice) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(email)

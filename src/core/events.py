@@ -17,6 +17,9 @@ class EventKind(StrEnum):
     POST_RETRIED = "post_retried"
     ENTRY_FAILED = "entry_failed"
     ACCOUNT_DISCONNECTED = "account_disconnected"
+    PLAN_LIMIT = "plan_limit"
+    MEMBER_JOINED = "member_joined"
+    ROLE_CHANGED = "role_changed"
 
 
 @dataclass

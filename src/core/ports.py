@@ -14,6 +14,11 @@ from typing import Protocol, Self
 from core.accounts import SocialAccount
 from core.events import DomainEvent
 from core.labels import Label
+from core.notifications.ports import (
+    DeliveryRepository,
+    NotificationRepository,
+    PreferenceRepository,
+)
 from core.posts import PlatformEntry, Post
 from core.states import PostStatus
 from core.workspace import Member, Workspace
@@ -108,6 +113,9 @@ class PostRepository(Protocol):
 
     async def remove(self, post_id: int) -> None: ...
     async def list(self, workspace_id: int, query: PostFilter) -> list[Post]: ...
+    async def count(self, workspace_id: int, query: PostFilter) -> int:
+        """How many posts ``list`` would return without its limit."""
+        ...
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[int]:
         """Flip scheduled posts with ``scheduled_at <= now`` to publishing, set their
@@ -148,6 +156,13 @@ class EventRepository(Protocol):
         """Events with an id above ``event_id``, oldest first."""
         ...
 
+    async def claim_unprocessed(self, limit: int) -> Sequence[DomainEvent]:
+        """Events not yet processed, oldest first, locked for this unit of work
+        (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two consumers split them)."""
+        ...
+
+    async def mark_processed(self, event_id: int, at: datetime) -> None: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over every repository; leaving without commit rolls back."""
@@ -159,6 +174,9 @@ class UnitOfWork(Protocol):
     posts: PostRepository
     entries: EntryRepository
     events: EventRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryRepository
+    preferences: PreferenceRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -17,6 +17,8 @@ class Workspace:
     timezone: str = "UTC"
     digest_hour: int = 9
     default_account_ids: list[int] = field(default_factory=list)
+    # An optional plan: at most this many posts (not drafts) per calendar month (UTC).
+    monthly_post_cap: int | None = None
 
 
 @dataclass

@@ -9,15 +9,27 @@ from typing import Any
 from core.accounts import AccountStatus, SocialAccount
 from core.events import DomainEvent, EventKind
 from core.labels import Label
+from core.notifications.model import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EmailMode,
+    Notification,
+    Preferences,
+)
+from core.notifications.types import NoticeType
 from core.posts import PlatformEntry, Post
 from core.roles import Role
 from core.states import EntryStatus, PostStatus, ReviewState
 from core.workspace import Member, Workspace
 from storage.crypto import CredentialCipher
 from storage.tables import (
+    DeliveryRow,
     DomainEventRow,
     LabelRow,
     MemberRow,
+    NotificationPreferencesRow,
+    NotificationRow,
     PlatformEntryRow,
     PostRow,
     SocialAccountRow,
@@ -37,6 +49,7 @@ def workspace_from_row(row: WorkspaceRow) -> Workspace:
         timezone=row.timezone,
         digest_hour=row.digest_hour,
         default_account_ids=[int(i) for i in row.default_account_ids],
+        monthly_post_cap=row.monthly_post_cap,
     )
 
 
@@ -50,6 +63,7 @@ def workspace_values(workspace: Workspace) -> dict[str, Any]:
         "timezone": workspace.timezone,
         "digest_hour": workspace.digest_hour,
         "default_account_ids": list(workspace.default_account_ids),
+        "monthly_post_cap": workspace.monthly_post_cap,
     }
 
 
@@ -217,4 +231,109 @@ def event_values(event: DomainEvent) -> dict[str, Any]:
         "entry_id": event.entry_id,
         "account_id": event.account_id,
         "payload": dict(event.payload),
+    }
+
+
+# --- notifications, deliveries, preferences ------------------------------------------
+
+
+def notification_from_row(row: NotificationRow) -> Notification:
+    return Notification(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        recipient_id=row.recipient_id,
+        type=NoticeType(row.type),
+        created_at=row.created_at,
+        payload=dict(row.payload),
+        post_id=row.post_id,
+        account_id=row.account_id,
+        event_id=row.event_id,
+        read_at=row.read_at,
+        archived_at=row.archived_at,
+    )
+
+
+def notification_values(notification: Notification) -> dict[str, Any]:
+    """Every column but id; the category is written from the type, for filtering."""
+    return {
+        "workspace_id": notification.workspace_id,
+        "recipient_id": notification.recipient_id,
+        "type": notification.type.value,
+        "category": notification.category.value,
+        "payload": dict(notification.payload),
+        "post_id": notification.post_id,
+        "account_id": notification.account_id,
+        "event_id": notification.event_id,
+        "created_at": notification.created_at,
+        "read_at": notification.read_at,
+        "archived_at": notification.archived_at,
+    }
+
+
+def delivery_from_row(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        notification_id=row.notification_id,
+        recipient_id=row.recipient_id,
+        channel=Channel(row.channel),
+        status=DeliveryStatus(row.status),
+        digest=row.digest,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        lease_until=row.lease_until,
+        sent_at=row.sent_at,
+        created_at=row.created_at,
+        version=row.version,
+    )
+
+
+def delivery_values(delivery: Delivery) -> dict[str, Any]:
+    """Every column but id and version, which the repository manages."""
+    return {
+        "notification_id": delivery.notification_id,
+        "recipient_id": delivery.recipient_id,
+        "channel": delivery.channel.value,
+        "status": delivery.status.value,
+        "digest": delivery.digest,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at,
+        "lease_until": delivery.lease_until,
+        "sent_at": delivery.sent_at,
+        "created_at": delivery.created_at,
+    }
+
+
+def _toggles_from_json(stored: dict[str, Any]) -> dict[NoticeType, bool]:
+    # A type that no longer exists is dropped rather than breaking the member's settings.
+    known = {t.value for t in NoticeType}
+    return {NoticeType(key): bool(on) for key, on in stored.items() if key in known}
+
+
+def _toggles_to_json(toggles: dict[NoticeType, bool]) -> dict[str, bool]:
+    return {notice.value: bool(on) for notice, on in sorted(toggles.items())}
+
+
+def preferences_from_row(row: NotificationPreferencesRow) -> Preferences:
+    return Preferences(
+        member_id=row.member_id,
+        chat=_toggles_from_json(row.chat),
+        email=_toggles_from_json(row.email),
+        email_mode=EmailMode(row.email_mode),
+        digest_hour=row.digest_hour,
+        email_only_when_away=row.email_only_when_away,
+        last_digest_on=row.last_digest_on,
+    )
+
+
+def preferences_values(preferences: Preferences) -> dict[str, Any]:
+    """Every column but member_id (the key) and updated_at (stamped on save)."""
+    return {
+        "chat": _toggles_to_json(preferences.chat),
+        "email": _toggles_to_json(preferences.email),
+        "email_mode": preferences.email_mode.value,
+        "digest_hour": preferences.digest_hour,
+        "email_only_when_away": preferences.email_only_when_away,
+        "last_digest_on": preferences.last_digest_on,
     }

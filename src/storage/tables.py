@@ -81,6 +81,8 @@ class WorkspaceRow(Base):
     default_account_ids: Mapped[list[int]] = mapped_column(JSON)
     # The number the next post of this workspace gets; numbers are never reused.
     next_post_number: Mapped[int] = mapped_column(Integer, server_default=literal_column("1"))
+    # Posts (not drafts) allowed per calendar month; None means no cap.
+    monthly_post_cap: Mapped[int | None] = mapped_column(Integer)
 
 
 class MemberRow(Base):
@@ -193,8 +195,12 @@ class PlatformEntryRow(Base):
 
 class DomainEventRow(Base):
     __tablename__ = "domain_events"
-    # Event ids are a reader's cursor: SQLite must never hand a deleted id out again.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # The projector's "unprocessed, oldest first" is a range scan on this index.
+        Index(None, "processed_at", "id"),
+        # Event ids are a reader's cursor: SQLite must never hand a deleted id out again.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))
@@ -204,3 +210,80 @@ class DomainEventRow(Base):
     entry_id: Mapped[int | None] = mapped_column(Integer)
     account_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Set once the notification projector has turned the event into notifications.
+    processed_at: Mapped[datetime | None]
+
+
+class NotificationRow(Base):
+    """One inbox record of one member."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # Replaying an event never notifies twice. Rows without an event are not deduplicated
+        # (NULLs are distinct in a unique constraint), which is what they need.
+        UniqueConstraint("event_id", "type", "recipient_id"),
+        # The inbox and the unread count: one member's rows, not archived, unread first.
+        Index(None, "recipient_id", "archived_at", "read_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    # Derived from the type, stored so the inbox filters by category in SQL.
+    category: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # No foreign keys: the notice outlives the post or account it was about.
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+
+
+class DeliveryRow(Base):
+    """One channel's attempt to bring a notification to its recipient: the outbox."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        # The dispatcher's claim: pending, not for a digest, due.
+        Index(None, "status", "digest", "next_attempt_at"),
+        # A member's deliveries waiting for the daily digest.
+        Index(None, "recipient_id", "status", "digest"),
+        Index(None, "notification_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    # The notification's recipient, copied so digests are found without a join.
+    recipient_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    attempts: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+
+
+class NotificationPreferencesRow(Base):
+    """What one member chose; no row means every default of DESIGN §3."""
+
+    __tablename__ = "notification_preferences"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Overrides per notice type: {"post_published": false, …}; absent types follow defaults.
+    chat: Mapped[dict[str, bool]] = mapped_column(JSON)
+    email: Mapped[dict[str, bool]] = mapped_column(JSON)
+    email_mode: Mapped[str] = mapped_column(String(16))
+    digest_hour: Mapped[int] = mapped_column(Integer, server_default=literal_column("9"))
+    email_only_when_away: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The member's local date (ISO) of the last digest sent, so one goes out per day.
+    last_digest_on: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime]

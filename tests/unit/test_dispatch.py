@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from bot.commands.dispatch import Context, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import VERBS, parse
-from bot.replies import Reply
+from core.messages import Reply
 from tests.unit.conftest import make_world
 
 WORDS = st.sampled_from(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.replies import Button, Field, Reply, Tone
+from core.messages import Button, Field, Reply, Tone
 from core.accounts import AccountStatus, SocialAccount
 from core.labels import Label
 from core.posts import PlatformEntry, Post

@@ -1,6 +1,6 @@
 """Neutral reply → plain text for a terminal; buttons become the commands they run."""
 
-from bot.replies import Reply, Tone
+from core.messages import Reply, Tone
 
 _TONE = {Tone.ERROR: "✖ ", Tone.WARNING: "! ", Tone.SUCCESS: "✔ ", Tone.INFO: ""}
 

@@ -243,6 +243,10 @@ async def _disconnect(uow: UnitOfWork, post: Post, entry: PlatformEntry, now: da
             now,
             post_id=post.id,
             account_id=account.id,
-            payload={"account": account.name, "reason": entry.error_message},
+            payload={
+                "account": account.name,
+                "platform": account.platform,
+                "reason": entry.error_message,
+            },
         )
     )

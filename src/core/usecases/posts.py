@@ -52,7 +52,7 @@ async def schedule_post(svc: Services, actor: Actor, new: NewPost) -> Post:
         post.scheduled_at = _future(svc, new.when, member.zone(workspace))
         post.move(PostStatus.SCHEDULED)
         post = await uow.posts.add(post)
-        await _record(uow, svc, EventKind.POST_SCHEDULED, post)
+        await _record(uow, svc, EventKind.POST_SCHEDULED, post, actor)
         await uow.commit()
     return post
 
@@ -100,7 +100,7 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         post.scheduled_at = scheduled_at
         post.finished_at = None
         await _save(uow, svc, post)
-        await _record(uow, svc, EventKind.POST_SCHEDULED, post)
+        await _record(uow, svc, EventKind.POST_SCHEDULED, post, actor)
         await uow.commit()
     return post
 
@@ -168,7 +168,7 @@ async def retry_post(svc: Services, actor: Actor, number: int) -> Post:
         post.claimed_at = svc.clock.now()
         post.finished_at = None
         await _save(uow, svc, post)
-        await _record(uow, svc, EventKind.POST_RETRIED, post)
+        await _record(uow, svc, EventKind.POST_RETRIED, post, actor)
         await uow.commit()
     await svc.publisher.post_ready(post.id)
     return post
@@ -224,8 +224,18 @@ async def _save(uow: UnitOfWork, svc: Services, post: Post) -> None:
         raise Conflict(f"Post {post.number} changed while you were working on it; try again.")
 
 
-async def _record(uow: UnitOfWork, svc: Services, kind: EventKind, post: Post) -> None:
-    await uow.events.add(DomainEvent(kind, post.workspace_id, svc.clock.now(), post_id=post.id))
+async def _record(
+    uow: UnitOfWork, svc: Services, kind: EventKind, post: Post, actor: Actor
+) -> None:
+    await uow.events.add(
+        DomainEvent(
+            kind,
+            post.workspace_id,
+            svc.clock.now(),
+            post_id=post.id,
+            payload={"actor_id": actor.member_id},
+        )
+    )
 
 
 def _said(post: Post) -> str:

@@ -119,3 +119,14 @@ def _utc_bounds(days: list[date], zone: str) -> tuple[datetime, datetime]:
     start = datetime.combine(days[0], time(), tz).astimezone(UTC)
     end = datetime.combine(days[-1] + timedelta(days=1), time(), tz).astimezone(UTC)
     return start, end
+
+
+async def post_for_link(svc: Services, workspace_id: int, number: int) -> PostDetails:
+    """A post as a signed email link shows it: the signature is the reader's authority."""
+    async with svc.uow() as uow:
+        workspace = await uow.workspaces.get(workspace_id)
+        if workspace is None:
+            raise ValidationFailed("This link points to a workspace that no longer exists.")
+        post = await find_post(uow, workspace_id, number)
+        accounts = {a.id: a for a in await uow.accounts.list(workspace_id)}
+    return PostDetails(post, accounts, workspace.timezone)

@@ -4,7 +4,10 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import Base
 
 T = TypeVar("T")
 
@@ -26,3 +29,18 @@ async def fresh_row(session: AsyncSession, stmt: Select[T]) -> T | None:
 
 # DML through the ORM without touching objects the session may hold: reads refresh them.
 NO_SYNC: dict[str, Any] = {"synchronize_session": False}
+
+
+def insert_with_conflicts(
+    session: AsyncSession, table: type[Base]
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT`` that can say ``ON CONFLICT …``: both dialects spell the clause alike,
+    but each builds it from its own module, so this is the one place that chooses."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def skip_locked(session: AsyncSession) -> bool:
+    """Whether row locks with ``SKIP LOCKED`` exist; SQLite has one writer at a time."""
+    return session.get_bind().dialect.name == "postgresql"

@@ -1,4 +1,4 @@
-"""The neutral reply: what the bot says, before any surface draws it.
+"""The neutral message: what the bot says, before any surface draws it.
 
 Slack renders it as Block Kit, Discord as an embed with a View, the console as text.
 Buttons carry an action and a target id; each surface turns them into its own widget

@@ -1,0 +1,1 @@
+"""Email out: signed links, composing notices as MIME, and the mailers (SMTP, files)."""

@@ -1,0 +1,133 @@
+"""An EmailNotice as a MIME message: a text and an HTML part, one-click unsubscribe.
+
+The notice arrives as neutral replies (the same the chat DM shows); buttons become
+links where the web can do the same (open the post, a URL) and otherwise the chat
+command that does it, since an email cannot click a chat button.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from bot.email.links import LinkSigner
+from bot.email.templating import environment
+from core.messages import Button, Field, Reply
+from core.notifications.ports import EmailNotice
+
+CHAT_PREFIX = "/trypost"
+
+
+class BadAddress(ValueError):
+    """A sender or recipient that is not an email address; retrying will not fix it."""
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ChatCommand:
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One reply as the templates draw it."""
+
+    title: str | None
+    text: str | None
+    tone: str
+    fields: tuple[Field, ...]
+    items: tuple[str, ...]
+    block: str | None
+    footer: str | None
+    links: tuple[Link, ...]
+    commands: tuple[ChatCommand, ...]
+
+
+def compose(
+    notice: EmailNotice, sender: str, links: LinkSigner, *, now: datetime | None = None
+) -> EmailMessage:
+    """Build the message; the Message-ID comes from ``notice.key``, so every retry of
+    one notice carries the same id and receivers can drop duplicates."""
+    from_address = _address(sender)
+    to_address = _address(notice.to, name=notice.recipient_name)
+    unsubscribe_url = links.unsubscribe_url(notice.recipient_id, notice.categories)
+    context = {
+        "subject": _one_line(notice.subject),
+        "recipient_name": notice.recipient_name,
+        "digest": notice.digest,
+        "items": [_view(item, notice, links) for item in notice.items],
+        "categories": [c.value for c in notice.categories],
+        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_all_url": links.unsubscribe_url(notice.recipient_id, None),
+        "settings_command": f"{CHAT_PREFIX} settings",
+    }
+    templates = environment()
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = to_address
+    message["Subject"] = context["subject"]
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = f"<{notice.key}@{from_address.domain or 'localhost'}>"
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # RFC 3834: a machine wrote this; out-of-office replies should stay quiet.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(templates.get_template("notice.txt.j2").render(context))
+    message.add_alternative(
+        templates.get_template("notice.html.j2").render(context), subtype="html"
+    )
+    return message
+
+
+def _view(reply: Reply, notice: EmailNotice, links: LinkSigner) -> ItemView:
+    web: list[Link] = []
+    chat: list[ChatCommand] = []
+    for button in reply.buttons:
+        url = _button_url(button, notice, links)
+        if url is not None:
+            web.append(Link(button.label, url))
+        else:
+            chat.append(ChatCommand(button.label, f"{CHAT_PREFIX} {button.command}"))
+    return ItemView(
+        title=reply.title,
+        text=reply.text,
+        tone=reply.tone.value,
+        fields=reply.fields,
+        items=reply.items,
+        block=reply.block,
+        footer=reply.footer,
+        links=tuple(web),
+        commands=tuple(chat),
+    )
+
+
+def _button_url(button: Button, notice: EmailNotice, links: LinkSigner) -> str | None:
+    if button.url:
+        return button.url
+    if button.action == "show" and button.target.isdigit():
+        return links.post_url(notice.workspace_id, int(button.target))
+    return None
+
+
+def _address(raw: str, *, name: str = "") -> Address:
+    """An Address from "x@y" or "Name <x@y>"; refuse anything else, and header
+    injection (line breaks) in particular."""
+    parsed_name, addr = parseaddr(raw)
+    if "@" not in addr or any(c in raw + name for c in "\r\n"):
+        raise BadAddress(f"“{raw}” is not an email address")
+    try:
+        return Address(display_name=_one_line(name or parsed_name), addr_spec=addr)
+    except (ValueError, HeaderParseError) as error:
+        raise BadAddress(f"“{raw}” is not an email address: {error}") from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

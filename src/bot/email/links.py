@@ -1,0 +1,91 @@
+"""Signed links in emails: one-click unsubscribe and "open the post".
+
+The signature is the reader's authority (no login on the web side), so the tokens are
+signed with the secret key, each kind with its own salt: a post token can never pass
+as an unsubscribe token. They carry ids only, never anything secret, and do not
+expire: an unsubscribe link in a year-old email must still work.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadData, URLSafeSerializer
+
+from core.notifications.types import Category
+
+_UNSUBSCRIBE_SALT = "trypost.email.unsubscribe"
+_POST_SALT = "trypost.email.post"
+
+
+class BadLink(Exception):
+    """A token that is forged, damaged or of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class UnsubscribeRequest:
+    member_id: int
+    # None: every kind of email.
+    categories: tuple[Category, ...] | None
+
+
+@dataclass(frozen=True)
+class PostRef:
+    workspace_id: int
+    number: int
+
+
+class LinkSigner:
+    """Signs and reads the tokens, and builds the full URLs under ``public_url``."""
+
+    def __init__(self, secret: str, public_url: str) -> None:
+        if not secret:
+            raise ValueError("a secret key is required to sign links")
+        self._unsubscribe = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
+        self._post = URLSafeSerializer(secret, salt=_POST_SALT)
+        self.public_url = public_url.rstrip("/")
+
+    # --- unsubscribe -----------------------------------------------------------------
+
+    def unsubscribe_token(self, member_id: int, categories: Sequence[Category] | None) -> str:
+        chosen = sorted({c.value for c in categories}) if categories is not None else None
+        return str(self._unsubscribe.dumps({"m": member_id, "c": chosen}))
+
+    def read_unsubscribe_token(self, token: str) -> UnsubscribeRequest:
+        data = _load(self._unsubscribe, token)
+        member_id, chosen = data.get("m"), data.get("c")
+        if not isinstance(member_id, int) or not (chosen is None or isinstance(chosen, list)):
+            raise BadLink("This unsubscribe link is not one of ours.")
+        try:
+            categories = None if chosen is None else tuple(Category(c) for c in chosen)
+        except ValueError:
+            raise BadLink("This unsubscribe link names an unknown kind of email.") from None
+        return UnsubscribeRequest(member_id, categories)
+
+    def unsubscribe_url(self, member_id: int, categories: Sequence[Category] | None) -> str:
+        return f"{self.public_url}/unsubscribe/{self.unsubscribe_token(member_id, categories)}"
+
+    # --- posts -----------------------------------------------------------------------
+
+    def post_token(self, workspace_id: int, number: int) -> str:
+        return str(self._post.dumps({"w": workspace_id, "n": number}))
+
+    def read_post_token(self, token: str) -> PostRef:
+        data = _load(self._post, token)
+        workspace_id, number = data.get("w"), data.get("n")
+        if not isinstance(workspace_id, int) or not isinstance(number, int):
+            raise BadLink("This post link is not one of ours.")
+        return PostRef(workspace_id, number)
+
+    def post_url(self, workspace_id: int, number: int) -> str:
+        return f"{self.public_url}/posts/{self.post_token(workspace_id, number)}"
+
+
+def _load(serializer: URLSafeSerializer, token: str) -> dict[str, Any]:
+    try:
+        data = serializer.loads(token)
+    except BadData:
+        raise BadLink("This link is damaged or was not made by this trypost.") from None
+    if not isinstance(data, dict):
+        raise BadLink("This link is not one of ours.")
+    return data

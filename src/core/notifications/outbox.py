@@ -1,0 +1,219 @@
+"""The outbox dispatcher: every delivery is sent, retried on failure, never twice.
+
+A delivery is claimed with a lease (status ``sending``); a dispatcher that dies
+mid-send leaves it to be re-claimed when the lease ends, so nothing is lost. The
+result is written with a version check, so a slow dispatcher whose lease was taken
+over cannot overwrite the newer outcome.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.messages import Reply
+from core.notifications.gateways import ChatGateways
+from core.notifications.model import Channel, Delivery, DeliveryStatus, Notification
+from core.notifications.ports import DeliveryFailed, EmailNotice, Mailer
+from core.notifications.render import render, subject_of
+from core.ports import Clock, UnitOfWorkFactory
+from core.workspace import Member, Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first: timedelta = timedelta(seconds=30)
+    longest: timedelta = timedelta(hours=1)
+
+    def after(self, attempts: int, retry_after: float | None) -> timedelta:
+        if retry_after is not None:
+            return timedelta(seconds=retry_after)
+        grown: timedelta = self.first * (2 ** max(attempts - 1, 0))
+        return min(grown, self.longest)
+
+
+class Outbox:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        chat: ChatGateways,
+        mailer: Mailer,
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        backoff: Backoff = Backoff(),  # noqa: B008 - frozen value object
+        batch: int = 50,
+        concurrency: int = 8,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._chat = chat
+        self._mailer = mailer
+        self._lease = lease
+        self._backoff = backoff
+        self._batch = batch
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def dispatch_due(self) -> int:
+        """Send what is due now; return how many were sent."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            claimed = await uow.deliveries.claim_due(now, now + self._lease, self._batch)
+            await uow.commit()
+        results = await asyncio.gather(*(self._bounded(d) for d in claimed))
+        return sum(results)
+
+    async def _bounded(self, delivery: Delivery) -> bool:
+        async with self._slots:
+            try:
+                return await self._deliver(delivery)
+            except Exception:
+                # Left in 'sending': the lease brings it back; one bad row stops nothing.
+                log.exception("delivery crashed", extra={"delivery_id": delivery.id})
+                return False
+
+    async def _deliver(self, delivery: Delivery) -> bool:
+        async with self._uow() as uow:
+            notification = await uow.notifications.get(delivery.notification_id)
+            member = await uow.members.get(delivery.recipient_id)
+            workspace = await uow.workspaces.get(member.workspace_id) if member else None
+        if notification is None or member is None or workspace is None:
+            return await self._settle(delivery, DeliveryFailed("recipient gone", transient=False))
+        zone = member.zone(workspace)
+        try:
+            if delivery.channel is Channel.CHAT_DM:
+                await self._chat.send_dm(member, render(notification, zone), delivery.key)
+            else:
+                await self._mailer.send(
+                    self._email(delivery.key, member, workspace, [notification], zone)
+                )
+        except DeliveryFailed as failed:
+            return await self._settle(delivery, failed)
+        return await self._settle(delivery, None)
+
+    async def _settle(self, delivery: Delivery, failure: DeliveryFailed | None) -> bool:
+        now = self._clock.now()
+        delivery.attempts += 1
+        delivery.lease_until = None
+        if failure is None:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = now
+            delivery.last_error = None
+        elif failure.transient:
+            delivery.status = DeliveryStatus.PENDING
+            delivery.last_error = failure.reason
+            delivery.next_attempt_at = now + self._backoff.after(
+                delivery.attempts, failure.retry_after
+            )
+        else:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = failure.reason
+        async with self._uow() as uow:
+            if not await uow.deliveries.compare_and_set(delivery):
+                return False
+            await uow.commit()
+        log.info(
+            "delivery",
+            extra={
+                "delivery_id": delivery.id,
+                "channel": delivery.channel.value,
+                "status": delivery.status.value,
+                "attempts": delivery.attempts,
+                "error": delivery.last_error,
+            },
+        )
+        return failure is None
+
+    @staticmethod
+    def _email(
+        key: str,
+        member: Member,
+        workspace: Workspace,
+        notifications: list[Notification],
+        zone: str,
+        *,
+        digest: bool = False,
+        subject: str | None = None,
+    ) -> EmailNotice:
+        assert member.email is not None
+        items: list[Reply] = [render(n, zone) for n in notifications]
+        return EmailNotice(
+            key=key,
+            to=member.email,
+            recipient_name=member.name,
+            recipient_id=member.id,
+            workspace_id=workspace.id,
+            subject=subject or subject_of(notifications[0]),
+            items=items,
+            categories=tuple(dict.fromkeys(n.category for n in notifications)),
+            digest=digest,
+        )
+
+    async def send_digests(self) -> int:
+        """One email per member whose digest hour has come today, holding every notice
+        that waited for it."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            recipients = await uow.deliveries.digest_recipients()
+        sent = 0
+        for member_id in recipients:
+            sent += await self._digest_for(member_id, now)
+        return sent
+
+    async def _digest_for(self, member_id: int, now: datetime) -> int:
+        async with self._uow() as uow:
+            member = await uow.members.get(member_id)
+            workspace = await uow.workspaces.get(member.workspace_id) if member else None
+            if member is None or workspace is None or not member.email:
+                return 0
+            prefs = await uow.preferences.get(member_id)
+            local = now.astimezone(ZoneInfo(member.zone(workspace)))
+            today = local.date().isoformat()
+            if local.hour < prefs.digest_hour or prefs.last_digest_on == today:
+                return 0
+            waiting = await uow.deliveries.waiting_for_digest(member_id)
+            notifications = [await uow.notifications.get(d.notification_id) for d in waiting]
+            for delivery in waiting:
+                delivery.status = DeliveryStatus.SENDING
+                delivery.lease_until = now + self._lease
+                if not await uow.deliveries.compare_and_set(delivery):
+                    return 0
+            prefs.last_digest_on = today
+            await uow.preferences.save(prefs)
+            await uow.commit()
+        found = [n for n in notifications if n is not None]
+        email = self._email(
+            f"trypost-digest-{member_id}-{today}",
+            member,
+            workspace,
+            found,
+            member.zone(workspace),
+            digest=True,
+            subject=f"Your trypost digest: {len(found)} notice(s)",
+        )
+        try:
+            await self._mailer.send(email)
+        except DeliveryFailed as failed:
+            await self._reopen_digest(member_id, waiting, failed)
+            return 0
+        for delivery in waiting:
+            await self._settle(delivery, None)
+        return 1
+
+    async def _reopen_digest(
+        self, member_id: int, waiting: list[Delivery], failed: DeliveryFailed
+    ) -> None:
+        """The digest did not go out: put its notices back and let the next minute retry."""
+        async with self._uow() as uow:
+            for delivery in waiting:
+                delivery.status = DeliveryStatus.PENDING
+                delivery.lease_until = None
+                delivery.last_error = failed.reason
+                await uow.deliveries.compare_and_set(delivery)
+            prefs = await uow.preferences.get(member_id)
+            prefs.last_digest_on = None
+            await uow.preferences.save(prefs)
+            await uow.commit()

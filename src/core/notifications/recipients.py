@@ -1,0 +1,87 @@
+"""From a domain event to the notices it causes: who is told, and of what."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.events import DomainEvent, EventKind
+from core.notifications.types import NoticeType
+from core.ports import UnitOfWork
+from core.roles import Role
+from core.states import PostStatus
+
+
+@dataclass(frozen=True)
+class Notice:
+    recipient_id: int
+    type: NoticeType
+    payload: dict[str, Any] = field(default_factory=dict)
+    post_id: int | None = None
+    account_id: int | None = None
+
+
+async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
+    """Publishing notices go to the workspace owners and to the post's author; the
+    member who caused an event is not told of their own action."""
+    owners = [m.id for m in await uow.members.list(event.workspace_id) if m.role is Role.OWNER]
+    actor = event.payload.get("actor_id")
+    kind = event.kind
+    if kind in _POST_NOTICES:
+        post = await uow.posts.get(event.post_id) if event.post_id else None
+        if post is None:
+            return []
+        notice = _POST_NOTICES[kind]
+        if kind is EventKind.POST_FINISHED and event.payload.get("status") == "published":
+            notice = NoticeType.POST_PUBLISHED
+        payload = {
+            **event.payload,
+            "post_number": post.number,
+            "text": post.text[:200],
+            "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+        }
+        if "entries" not in payload:
+            payload["entries"] = [
+                {
+                    "platform": e.platform,
+                    "status": e.status.value,
+                    "url": e.platform_url,
+                    "error": e.error_message,
+                }
+                for e in post.enabled_entries
+            ]
+        if kind is EventKind.POST_MISSED:
+            payload["status"] = PostStatus.FAILED.value
+        return [
+            Notice(who, notice, payload, post_id=post.id)
+            for who in _unique([*owners, post.author_id])
+            if who != actor
+        ]
+    if kind is EventKind.ACCOUNT_DISCONNECTED and event.account_id:
+        account = await uow.accounts.get(event.account_id)
+        owner = account.owner_member_id if account else None
+        recipients = _unique([*owners, *([owner] if owner else [])])
+        return [
+            Notice(who, NoticeType.ACCOUNT_DISCONNECTED, event.payload, account_id=event.account_id)
+            for who in recipients
+        ]
+    if kind is EventKind.PLAN_LIMIT:
+        return [Notice(who, NoticeType.PLAN_LIMITS, event.payload) for who in owners]
+    if kind is EventKind.MEMBER_JOINED:
+        joined = event.payload.get("member_id")
+        return [
+            Notice(who, NoticeType.MEMBER_JOINED, event.payload) for who in owners if who != joined
+        ]
+    if kind is EventKind.ROLE_CHANGED and event.payload.get("member_id"):
+        return [Notice(int(event.payload["member_id"]), NoticeType.ROLE_CHANGED, event.payload)]
+    return []
+
+
+_POST_NOTICES = {
+    EventKind.POST_FINISHED: NoticeType.POST_FAILED,
+    EventKind.POST_MISSED: NoticeType.POST_FAILED,
+    EventKind.POST_SCHEDULED: NoticeType.POST_SCHEDULED,
+    EventKind.POST_RETRIED: NoticeType.POST_RETRY,
+}
+
+
+def _unique(ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(ids))

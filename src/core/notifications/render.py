@@ -1,0 +1,98 @@
+"""A notification as a neutral message: what the DM, the inbox and the email show."""
+
+from datetime import datetime
+from typing import Any
+
+from core.messages import Button, Reply, Tone
+from core.notifications.model import Notification
+from core.notifications.types import NoticeType
+from core.timeparse import show_time
+
+_ENTRY_ICON = {"published": "✅", "failed": "❌"}
+
+
+def render(notification: Notification, timezone: str = "UTC") -> Reply:
+    p = notification.payload
+    kind = notification.type
+    number = p.get("post_number")
+    if kind is NoticeType.POST_PUBLISHED:
+        return Reply(
+            title=f"✅ Post {number} published",
+            text=_quote(p),
+            tone=Tone.SUCCESS,
+            items=_entries(p),
+            buttons=(Button("Open post", "show", str(number)),),
+        )
+    if kind is NoticeType.POST_FAILED:
+        partial = p.get("status") == "partially_published"
+        return Reply(
+            title=f"{'⚠️' if partial else '❌'} Post {number} "
+            f"{'partially published' if partial else 'failed'}",
+            text=p.get("reason") or _quote(p),
+            tone=Tone.WARNING if partial else Tone.ERROR,
+            items=_entries(p),
+            buttons=(
+                Button("Retry", "retry", str(number)),
+                Button("Open post", "show", str(number)),
+            ),
+        )
+    if kind is NoticeType.POST_SCHEDULED:
+        when = _when(p.get("scheduled_at"), timezone)
+        return Reply(
+            title=f"🕒 Post {number} scheduled{f' for {when}' if when else ''}",
+            text=_quote(p),
+            buttons=(Button("Open post", "show", str(number)),),
+        )
+    if kind is NoticeType.POST_RETRY:
+        return Reply(
+            title=f"🔁 Post {number} is being retried",
+            text=_quote(p),
+            buttons=(Button("Open post", "show", str(number)),),
+        )
+    if kind is NoticeType.ACCOUNT_DISCONNECTED:
+        account = p.get("account", "An account")
+        return Reply(
+            title=f"🔴 {account} was disconnected",
+            text=f"{p.get('reason') or 'Its token no longer works'}. Posts to it will fail "
+            "until it is reconnected.",
+            tone=Tone.ERROR,
+            buttons=(Button("Reconnect", "accounts", f"connect {p.get('platform', '')}".strip()),),
+        )
+    if kind is NoticeType.PLAN_LIMITS:
+        used, cap = p.get("used"), p.get("cap")
+        reached = used is not None and cap is not None and used >= cap
+        return Reply(
+            title="📈 Monthly post limit reached" if reached else "📈 Nearing the monthly limit",
+            text=f"{used} of {cap} posts this month."
+            + (" New posts cannot be scheduled until next month." if reached else ""),
+            tone=Tone.WARNING,
+        )
+    if kind is NoticeType.MEMBER_JOINED:
+        return Reply(title=f"👋 @{p.get('name')} joined as {p.get('role')}")
+    if kind is NoticeType.ROLE_CHANGED:
+        return Reply(title=f"Your role is now {p.get('role')}", text=f"Changed by @{p.get('by')}.")
+    return Reply(title=kind.value.replace("_", " ").capitalize(), text=_quote(p) or None)
+
+
+def subject_of(notification: Notification) -> str:
+    """A one-line email subject: the message title without its icon."""
+    title = render(notification).title or "trypost"
+    return title.split(" ", 1)[1] if title[:1] and not title[0].isalnum() else title
+
+
+def _quote(p: dict[str, Any]) -> str:
+    text = " ".join(str(p.get("text") or "").split())
+    return f"“{text[:120]}{'…' if len(text) > 120 else ''}”" if text else ""
+
+
+def _entries(p: dict[str, Any]) -> tuple[str, ...]:
+    lines = []
+    for entry in p.get("entries") or []:
+        icon = _ENTRY_ICON.get(entry.get("status"), "⏳")
+        detail = entry.get("url") if entry.get("status") == "published" else entry.get("error")
+        lines.append(f"{icon} {entry.get('platform')}: {detail or entry.get('status')}")
+    return tuple(lines)
+
+
+def _when(iso: str | None, timezone: str) -> str | None:
+    return show_time(datetime.fromisoformat(iso), timezone) if iso else None
