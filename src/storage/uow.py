@@ -5,6 +5,11 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.notifications.ports import (
+    DeliveryRepository,
+    NotificationRepository,
+    PreferenceRepository,
+)
 from core.ports import (
     AccountRepository,
     EntryRepository,
@@ -19,11 +24,14 @@ from core.ports import (
 from storage.crypto import CredentialCipher
 from storage.repositories import (
     SqlAccountRepository,
+    SqlDeliveryRepository,
     SqlEntryRepository,
     SqlEventRepository,
     SqlLabelRepository,
     SqlMemberRepository,
+    SqlNotificationRepository,
     SqlPostRepository,
+    SqlPreferenceRepository,
     SqlWorkspaceRepository,
 )
 
@@ -44,6 +52,9 @@ class SqlUnitOfWork:
         self.posts: PostRepository = SqlPostRepository(session)
         self.entries: EntryRepository = SqlEntryRepository(session)
         self.events: EventRepository = SqlEventRepository(session)
+        self.notifications: NotificationRepository = SqlNotificationRepository(session)
+        self.deliveries: DeliveryRepository = SqlDeliveryRepository(session)
+        self.preferences: PreferenceRepository = SqlPreferenceRepository(session)
 
     async def __aenter__(self) -> Self:
         return self

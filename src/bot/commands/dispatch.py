@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from bot.commands import requests as rq
 from bot.commands import views
 from bot.commands.help import help_text
-from core.messages import Button, Field, Reply, Tone, error
 from core.errors import DomainError
+from core.messages import Button, Field, Reply, Tone, error
 from core.timeparse import show_time
 from core.usecases import accounts, labels, members, posts, queries
 from core.usecases.context import Actor, Services

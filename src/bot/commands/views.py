@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from core.messages import Button, Field, Reply, Tone
 from core.accounts import AccountStatus, SocialAccount
 from core.labels import Label
+from core.messages import Button, Field, Reply, Tone
 from core.posts import PlatformEntry, Post
 from core.states import EntryStatus, PostStatus
 from core.timeparse import show_time

@@ -10,9 +10,9 @@ from bot.commands.errors import ParseError
 from bot.commands.grammar import parse
 from bot.console.durations import parse_duration
 from bot.console.render import render_text
-from core.messages import Reply, Tone, error
 from core.clock import ManualClock
 from core.errors import DomainError
+from core.messages import Reply, Tone, error
 from core.timeparse import parse_when, show_time
 from core.usecases import members
 from core.usecases.context import Actor

@@ -91,19 +91,29 @@ def post_time() -> ColumnElement[datetime]:
 
 def filtered_select(workspace_id: int, query: PostFilter) -> Select[PostRow]:
     """The posts of a workspace that ``query`` asks for, in calendar order."""
+    stmt = select(PostRow).where(*_filter_conditions(workspace_id, query))
+    return stmt.order_by(post_time(), PostRow.number).limit(query.limit)
+
+
+def filtered_count(workspace_id: int, query: PostFilter) -> Select[int]:
+    """How many posts :func:`filtered_select` would return without its limit."""
+    return select(func.count()).select_from(PostRow).where(*_filter_conditions(workspace_id, query))
+
+
+def _filter_conditions(workspace_id: int, query: PostFilter) -> list[ColumnElement[bool]]:
     when = post_time()
-    stmt = select(PostRow).where(PostRow.workspace_id == workspace_id)
+    conditions = [PostRow.workspace_id == workspace_id]
     if query.statuses:
-        stmt = stmt.where(PostRow.status.in_(sorted(s.value for s in query.statuses)))
+        conditions.append(PostRow.status.in_(sorted(s.value for s in query.statuses)))
     if query.label is not None:
         labelled = (
             select(PostLabelRow.post_id)
             .join(LabelRow, LabelRow.id == PostLabelRow.label_id)
             .where(LabelRow.workspace_id == workspace_id, LabelRow.name == query.label)
         )
-        stmt = stmt.where(PostRow.id.in_(labelled))
+        conditions.append(PostRow.id.in_(labelled))
     if query.start is not None:
-        stmt = stmt.where(when >= query.start)
+        conditions.append(when >= query.start)
     if query.end is not None:
-        stmt = stmt.where(when < query.end)
-    return stmt.order_by(when, PostRow.number).limit(query.limit)
+        conditions.append(when < query.end)
+    return conditions

@@ -16,6 +16,7 @@ from storage.repositories.entries import insert_entry, write_entry
 from storage.repositories.labels import set_post_labels
 from storage.repositories.post_queries import (
     claim_due_update,
+    filtered_count,
     filtered_select,
     overdue_select,
     pending_entries_select,
@@ -107,6 +108,10 @@ class SqlPostRepository:
 
     async def list(self, workspace_id: int, query: PostFilter) -> list[Post]:
         return await self._load(filtered_select(workspace_id, query))
+
+    async def count(self, workspace_id: int, query: PostFilter) -> int:
+        """How many posts ``list`` would return without its limit."""
+        return int((await self._session.execute(filtered_count(workspace_id, query))).scalar_one())
 
     async def claim_due(self, now: datetime, limit: int) -> builtins.list[int]:
         """Flip due scheduled posts to publishing and return their ids.
