@@ -12,8 +12,13 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.email.factory import build_mailer
+from bot.email.links import LinkSigner
 from bot.settings import Settings
 from core.clock import SystemClock
+from core.notifications.gateways import ChatGateways
+from core.notifications.outbox import Outbox
+from core.notifications.projector import Projector
 from core.ports import Clock
 from core.scheduling.publisher import Publisher
 from core.scheduling.runner import MinuteScheduler
@@ -42,11 +47,23 @@ class App:
     publisher: Publisher
     ticker: Ticker
     services: Services
+    chat: ChatGateways
+    projector: Projector
+    outbox: Outbox
+    links: LinkSigner
 
     def scheduler(self) -> MinuteScheduler:
-        return MinuteScheduler(
+        scheduler = MinuteScheduler(
             self.ticker, self.uow, self.clock, missed_grace=self.settings.missed_grace
         )
+        scheduler.every(5, self.notify)
+        scheduler.every(60, self.outbox.send_digests)
+        return scheduler
+
+    async def notify(self) -> None:
+        """Turn new events into notices, then send what is due (and due digests)."""
+        await self.projector.run_once()
+        await self.outbox.dispatch_due()
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -59,7 +76,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     that several workers starting together never race on the schema.
     """
     clock = clock or SystemClock()
-    cipher = CredentialCipher(secret_key(settings))
+    secret = secret_key(settings)
+    cipher = CredentialCipher(secret)
     engine = create_engine_for(settings.database_url)
     if settings.uses_sqlite:
         _ensure_sqlite_folder(settings.database_url)
@@ -68,7 +86,23 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
     publisher = Publisher(uow, platforms, clock)
     ticker = Ticker(uow, clock, publisher)
-    return App(settings, engine, uow, clock, publisher, ticker, Services(uow, clock, publisher))
+    links = LinkSigner(secret, settings.public_url)
+    smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+    mailer = build_mailer(smtp_url, settings.mail_from, settings.outbox_dir, links)
+    chat = ChatGateways()
+    return App(
+        settings,
+        engine,
+        uow,
+        clock,
+        publisher,
+        ticker,
+        Services(uow, clock, publisher),
+        chat,
+        Projector(uow, clock, chat),
+        Outbox(uow, clock, chat, mailer),
+        links,
+    )
 
 
 def secret_key(settings: Settings) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import ClauseElement, Connection, Executable, inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import ClauseElement, Connection, Executable, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -15,9 +16,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from storage.engine import create_engine_for
 from storage.migrate import alembic_config, upgrade
 from storage.repositories import due_posts_select
-from storage.tables import metadata
+from storage.tables import DomainEventRow, metadata
 
 DUE_INDEX = "ix_posts_status_scheduled_at"
+UNPROCESSED_INDEX = "ix_domain_events_processed_at_id"
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 class Explain(Executable, ClauseElement):
@@ -49,7 +52,7 @@ async def test_upgrade_from_an_empty_database_creates_every_table(
         assert await _tables(engine) == set(metadata.tables) | {"alembic_version"}
         async with engine.connect() as connection:
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-        assert version == "0001"
+        assert version == HEAD
     finally:
         await engine.dispose()
 
@@ -102,3 +105,52 @@ async def test_due_posts_query_is_an_index_range_scan(engine: AsyncEngine) -> No
                 rf"Bitmap Index Scan on {DUE_INDEX}", plan
             ), plan
             assert re.search(r"Index Cond: .*scheduled_at <=", plan), plan
+
+
+async def test_events_stored_before_notifications_existed_are_not_announced(
+    empty_database_url: str,
+) -> None:
+    await upgrade(empty_database_url, "0001")
+    engine = create_engine_for(empty_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO domain_events (kind, workspace_id, occurred_at, payload) "
+                    "VALUES ('post_finished', 1, :at, '{}')"
+                ),
+                {"at": datetime(2026, 1, 5, 8, 0, tzinfo=UTC)},
+            )
+        await upgrade(empty_database_url)
+        async with engine.connect() as connection:
+            processed = await connection.scalar(select(DomainEventRow.processed_at))
+        assert processed == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    finally:
+        await engine.dispose()
+
+
+async def test_unprocessed_events_query_uses_its_index(engine: AsyncEngine) -> None:
+    query = (
+        select(DomainEventRow.id)
+        .where(DomainEventRow.processed_at.is_(None))
+        .order_by(DomainEventRow.id)
+        .limit(100)
+    )
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = await connection.execute(Explain(query, "EXPLAIN QUERY PLAN"))
+            plan = "\n".join(str(row[-1]) for row in rows)
+            assert re.search(
+                rf"SEARCH domain_events USING (COVERING )?INDEX {UNPROCESSED_INDEX}", plan
+            ), plan
+            assert "TEMP B-TREE" not in plan, plan
+        else:
+            await connection.execute(text("SET enable_seqscan = off"))
+            rows = await connection.execute(
+                Explain(query.with_for_update(skip_locked=True), "EXPLAIN")
+            )
+            plan = "\n".join(str(row[0]) for row in rows)
+            assert re.search(
+                rf"(Index (Only )?Scan using|Bitmap Index Scan on) {UNPROCESSED_INDEX}", plan
+            ), plan
+            assert re.search(r"Index Cond: .*processed_at IS NULL", plan), plan

@@ -239,3 +239,23 @@ async def test_preferences_and_unsubscribe_change_what_is_sent(world: World, pip
     await pipes.flush()
     assert pipes.chat.sent == [] and pipes.mail.sent == []
     assert (await inbox.inbox(world.svc, world.owner)).unread >= 1, "the inbox always records"
+
+
+async def test_the_plan_cap_warns_at_80_percent_and_refuses_beyond(
+    world: World, pipes: Pipes
+) -> None:
+    from core.errors import ValidationFailed
+    from core.usecases.plan import set_monthly_cap
+
+    await set_monthly_cap(world.svc, world.owner, 5)
+    for i in range(5):
+        await cases.schedule_post(world.svc, world.owner, NewPost(f"p{i}", when="in 1 hour"))
+    await cases.create_draft(world.svc, world.owner, NewPost("drafts are free"))
+    with pytest.raises(ValidationFailed, match="allows 5 posts a month"):
+        await cases.schedule_post(world.svc, world.owner, NewPost("one too many", when="in 1 hour"))
+    with pytest.raises(ValidationFailed, match="allows 5 posts a month"):
+        await cases.publish_now(world.svc, world.owner, NewPost("now?"))
+    await cases.schedule_post(world.svc, world.owner, NewPost("next month", when="2026-12-02 9:00"))
+    await pipes.flush()
+    limits = [m.title for _, m, _ in pipes.chat.sent if "limit" in (m.title or "").lower()]
+    assert limits == ["📈 Nearing the monthly limit", "📈 Monthly post limit reached"]

@@ -8,16 +8,18 @@ logged with an id and the member sees a calm message, never a traceback.
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from bot.commands import inbox_views, views
 from bot.commands import requests as rq
-from bot.commands import views
+from bot.commands.errors import ParseError
 from bot.commands.help import help_text
+from bot.commands.notify_settings import read_change
 from core.errors import DomainError
 from core.messages import Button, Field, Reply, Tone, error
 from core.timeparse import show_time
-from core.usecases import accounts, labels, members, posts, queries
+from core.usecases import accounts, labels, members, notifications, plan, posts, queries
 from core.usecases.context import Actor, Services
 from core.usecases.posts import NewPost
 
@@ -51,7 +53,8 @@ async def dispatch(request: rq.Request, ctx: Context) -> Reply:
             tone=Tone.WARNING,
         )
     try:
-        return await handler(request, ctx)
+        reply = await handler(request, ctx)
+        return await _with_unread(reply, ctx)
     except DomainError as refused:
         return error(refused.message)
     except Exception:
@@ -60,6 +63,14 @@ async def dispatch(request: rq.Request, ctx: Context) -> Reply:
         return error(
             f"Something went wrong on my side (ref {ref}). Nothing was changed; try again."
         )
+
+
+async def _with_unread(reply: Reply, ctx: Context) -> Reply:
+    """Every reply carries the member's unread count, so nothing waits unseen."""
+    if reply.footer is not None:
+        return reply
+    unread = await notifications.unread_count(ctx.services, ctx.actor)
+    return replace(reply, footer=f"📬 {unread} unread — `inbox`") if unread else reply
 
 
 async def _details(ctx: Context, number: int, headline: str) -> Reply:
@@ -228,8 +239,15 @@ async def _settings(req: rq.Settings, ctx: Context) -> Reply:
         return Reply(
             text=f"Your time zone is now {member.timezone}; it is {now}.", tone=Tone.SUCCESS
         )
-    if req.approvals is not None or req.notifications is not None:
-        return Reply(text="That setting arrives with a later version.", tone=Tone.WARNING)
+    if req.notifications is not None:
+        return await _notification_settings(req.notifications, ctx)
+    if req.limit is not None:
+        cap = None if req.limit == "off" else req.limit
+        await plan.set_monthly_cap(ctx.services, ctx.actor, cap)
+        said = f"at most {cap} posts a month" if cap else "no monthly limit"
+        return Reply(text=f"This workspace now has {said}.", tone=Tone.SUCCESS)
+    if req.approvals is not None:
+        return Reply(text="Approvals arrive with the review workflow.", tone=Tone.WARNING)
     me = await members.whoami(ctx.services, ctx.actor)
     return Reply(
         title="Settings",
@@ -237,5 +255,54 @@ async def _settings(req: rq.Settings, ctx: Context) -> Reply:
             Field("You", f"{me.member.name} ({me.member.role.value})"),
             Field("Time zone", me.member.zone(me.workspace)),
             Field("Workspace", me.workspace.name),
+            Field(
+                "Monthly limit",
+                f"{me.workspace.monthly_post_cap} posts"
+                if me.workspace.monthly_post_cap
+                else "none",
+            ),
         ),
     )
+
+
+async def _notification_settings(words: tuple[str, ...], ctx: Context) -> Reply:
+    try:
+        change = read_change(words)
+    except ParseError as unreadable:
+        return error(unreadable.message)
+    if change is None:
+        prefs = await notifications.preferences(ctx.services, ctx.actor)
+    else:
+        prefs = await notifications.change_preferences(ctx.services, ctx.actor, change)
+    return inbox_views.preferences_reply(prefs)
+
+
+@handles(rq.Inbox)
+async def _inbox(req: rq.Inbox, ctx: Context) -> Reply:
+    box = await notifications.inbox(ctx.services, ctx.actor, req.status, req.category, req.since)
+    return inbox_views.inbox_reply(box, req.status)
+
+
+@handles(rq.Read)
+async def _read(req: rq.Read, ctx: Context) -> Reply:
+    """Reading one notice opens what it is about: the post, with its buttons."""
+    if req.target == "all":
+        changed = await notifications.mark_read(ctx.services, ctx.actor, "all")
+        return Reply(text=f"Marked {changed} notification(s) read.", tone=Tone.SUCCESS)
+    await notifications.mark_read(ctx.services, ctx.actor, req.target)
+    notice = await notifications.notification(ctx.services, ctx.actor, req.target)
+    me = await members.whoami(ctx.services, ctx.actor)
+    post = None
+    number = notice.payload.get("post_number")
+    if number is not None:
+        try:
+            post = await _details(ctx, int(number), "")
+        except DomainError:
+            post = None  # the post was deleted since; the notice still reads
+    return inbox_views.opened(notice, me.member.zone(me.workspace), post)
+
+
+@handles(rq.Archive)
+async def _archive(req: rq.Archive, ctx: Context) -> Reply:
+    changed = await notifications.archive(ctx.services, ctx.actor, req.target)
+    return Reply(text=f"Archived {changed} notification(s).", tone=Tone.SUCCESS)

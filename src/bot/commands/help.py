@@ -187,9 +187,16 @@ HELP: dict[str, CommandHelp] = {
         WORKSPACE,
     ),
     "settings": CommandHelp(
-        "settings [timezone <IANA zone>] [approvals on|off] [notifications …]",
-        "Show or change the settings: time zone, approvals and notifications.",
-        ("settings", "settings timezone Europe/Paris", "settings approvals on"),
+        "settings [timezone <IANA zone>] [approvals on|off] [limit <posts a month>|off]"
+        " [notifications [email|chat on|off [<types or categories>] | digest [<hour>]"
+        " | immediate | away-only on|off]]",
+        "Show or change the settings: your time zone, the workspace's approvals and monthly "
+        "post limit, and which notifications reach you by chat and email.",
+        (
+            "settings timezone Europe/Paris",
+            "settings notifications email off publishing",
+            "settings notifications digest 8",
+        ),
         WORKSPACE,
     ),
     "members": CommandHelp(

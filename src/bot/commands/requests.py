@@ -230,11 +230,18 @@ class Settings:
     timezone: str | None = None
     approvals: bool | None = None
     notifications: tuple[str, ...] | None = None
+    # The plan's monthly post cap: a number, or "off" for none.
+    limit: int | Literal["off"] | None = None
 
     @property
     def shows_only(self) -> bool:
         """True when nothing is to change: the reply is the current settings."""
-        return self.timezone is None and self.approvals is None and self.notifications is None
+        return (
+            self.timezone is None
+            and self.approvals is None
+            and self.notifications is None
+            and self.limit is None
+        )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ verb and returns the typed request (DESIGN §4).
 import difflib
 import zoneinfo
 from functools import cache
+from typing import Literal
 
 from bot.commands.arguments import Args, option_words, read_choice, suggestion
 from bot.commands.errors import ParseError, quoted
@@ -61,6 +62,7 @@ _SETTINGS = {
     "timezone": "timezone",
     "approvals": "approvals",
     "notifications": "notifications",
+    "limit": "limit",
 }
 _ON_OFF = {"on": True, "off": False}
 
@@ -142,6 +144,7 @@ def settings(args: Args) -> Request:
     timezone: str | None = None
     approvals: bool | None = None
     notifications: tuple[str, ...] | None = None
+    limit: int | Literal["off"] | None = None
     seen: set[str] = set()
     while (token := args.take()) is not None:
         key = read_choice(token, _SETTINGS, "a setting")
@@ -158,10 +161,24 @@ def settings(args: Args) -> Request:
                     f"Approvals are on or off, not {quoted(switch.text)}; say "
                     "`settings approvals on` or `settings approvals off`."
                 )
+        elif key == "limit":
+            limit = _limit(args.need("a number of posts or `off`", "settings limit 100"))
         elif key == "notifications":
-            # Its own sub-grammar comes later: keep the words as typed.
+            # Read by bot/commands/notify_settings.py: keep the words as typed.
             notifications = tuple(t.text for t in args.rest())
-    return Settings(timezone, approvals, notifications)
+    return Settings(timezone, approvals, notifications, limit)
+
+
+def _limit(token: Token) -> int | Literal["off"]:
+    word = token.text.strip().lower()
+    if word in ("off", "none", "unlimited"):
+        return "off"
+    if word.isdigit() and 0 < int(word) < 10**7:
+        return int(word)
+    raise ParseError(
+        f"A monthly limit is a number of posts or `off`, not {quoted(token.text)}; "
+        "say `settings limit 100`."
+    )
 
 
 def members(args: Args) -> Request:

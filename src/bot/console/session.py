@@ -8,11 +8,13 @@ from bot.commands import requests as rq
 from bot.commands.dispatch import Context, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import parse
+from bot.console.chat import ConsoleChat
 from bot.console.durations import parse_duration
 from bot.console.render import render_text
 from core.clock import ManualClock
 from core.errors import DomainError
 from core.messages import Reply, Tone, error
+from core.notifications.model import Presence
 from core.timeparse import parse_when, show_time
 from core.usecases import members
 from core.usecases.context import Actor
@@ -32,15 +34,21 @@ class ConsoleSession:
         self.say = say
         self.actor: Actor | None = None
         self.name = ""
-        self.presence: dict[str, str] = {}
 
     async def start(self, name: str) -> None:
         workspace = await members.ensure_workspace(self.app.services, WORKSPACE)
         self._workspace_id = workspace.id
+        self.chat = ConsoleChat(workspace.id, self.say)
+        self.app.chat.add(self.chat)
         await self._become(name)
+        await self.app.notify()
 
     async def _become(self, name: str) -> Reply:
-        member = await members.ensure_member(self.app.services, self._workspace_id, name)
+        # Console members get a local address so email can be tried: with no SMTP
+        # server set, each email lands as an .eml file in the outbox folder.
+        member = await members.ensure_member(
+            self.app.services, self._workspace_id, name, email=f"{name.lstrip('@')}@localhost"
+        )
         self.actor = Actor(self._workspace_id, member.id)
         self.name = member.name
         return Reply(text=f"You are @{member.name} ({member.role.value}).")
@@ -56,12 +64,12 @@ class ConsoleSession:
         if line in (":quit", ":q", ":exit"):
             return False
         try:
-            reply = await (
-                self._console_line(line) if line.startswith(":") else self._command(line)
-            )
+            handler = self._console_line if line.startswith(":") else self._command
+            reply = await handler(line)
         except DomainError as refused:
             reply = error(refused.message)
         self.say(render_text(reply))
+        await self.app.notify()
         return True
 
     async def _command(self, line: str) -> Reply:
@@ -123,7 +131,7 @@ class ConsoleSession:
         parts = rest.split()
         if len(parts) != 2 or parts[1] not in ("present", "away"):
             return error("Use `:presence <name> present|away`.")
-        self.presence[parts[0].lstrip("@")] = parts[1]
+        self.chat.presence_of[parts[0].lstrip("@")] = Presence(parts[1])
         return Reply(text=f"@{parts[0].lstrip('@')} is {parts[1]}.")
 
     def _manual_clock(self) -> ManualClock | None:
@@ -151,8 +159,10 @@ class ConsoleSession:
         return await self._after_time_moved()
 
     async def _after_time_moved(self) -> Reply:
-        """Time moved on: whatever came due meanwhile publishes, as the scheduler would."""
+        """Time moved on: whatever came due meanwhile publishes, as the scheduler would,
+        and digests whose hour has come go out."""
         report = await self.app.ticker.tick()
+        await self.app.outbox.send_digests()
         now = show_time(self.app.clock.now(), await self._zone())
         done = f"; {report.published_posts} post(s) published" if report.published_posts else ""
         return Reply(text=f"It is now {now}{done}.")

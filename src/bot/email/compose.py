@@ -7,15 +7,18 @@ command that does it, since an email cannot click a chat button.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import policy as email_policy
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime, parseaddr
+from functools import cache
 
 from bot.email.links import LinkSigner
 from bot.email.templating import environment
 from core.messages import Button, Field, Reply
-from core.notifications.ports import EmailNotice
+from core.notifications.ports import DeliveryFailed, EmailNotice
 
 CHAT_PREFIX = "/trypost"
 
@@ -56,7 +59,7 @@ def compose(
 ) -> EmailMessage:
     """Build the message; the Message-ID comes from ``notice.key``, so every retry of
     one notice carries the same id and receivers can drop duplicates."""
-    from_address = _address(sender)
+    from_address = sender_address(sender)
     to_address = _address(notice.to, name=notice.recipient_name)
     unsubscribe_url = links.unsubscribe_url(notice.recipient_id, notice.categories)
     context = {
@@ -64,13 +67,13 @@ def compose(
         "recipient_name": notice.recipient_name,
         "digest": notice.digest,
         "items": [_view(item, notice, links) for item in notice.items],
-        "categories": [c.value for c in notice.categories],
+        "about": ", ".join(c.value for c in notice.categories) or "these",
         "unsubscribe_url": unsubscribe_url,
         "unsubscribe_all_url": links.unsubscribe_url(notice.recipient_id, None),
         "settings_command": f"{CHAT_PREFIX} settings",
     }
     templates = environment()
-    message = EmailMessage()
+    message = EmailMessage(policy=_policy())
     message["From"] = from_address
     message["To"] = to_address
     message["Subject"] = context["subject"]
@@ -85,6 +88,31 @@ def compose(
         templates.get_template("notice.html.j2").render(context), subtype="html"
     )
     return message
+
+
+class _UrlHeader(UnstructuredHeader, BaseHeader):
+    """A header holding ``<URL>``: never folded nor RFC 2047-encoded. The stdlib turns
+    a token longer than a line into encoded words, which no mail client would read
+    back as a URL; a long line (under the 998 limit) is what receivers expect."""
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+@cache
+def _policy() -> "EmailPolicy[EmailMessage]":
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", _UrlHeader)
+    return email_policy.default.clone(header_factory=registry)
+
+
+def compose_for_sending(notice: EmailNotice, sender: str, links: LinkSigner) -> EmailMessage:
+    """``compose``, with an impossible recipient as a permanent delivery failure:
+    retrying a notice to an address that cannot exist would never end."""
+    try:
+        return compose(notice, sender, links)
+    except BadAddress as error:
+        raise DeliveryFailed(str(error), transient=False) from None
 
 
 def _view(reply: Reply, notice: EmailNotice, links: LinkSigner) -> ItemView:
@@ -115,6 +143,12 @@ def _button_url(button: Button, notice: EmailNotice, links: LinkSigner) -> str |
     if button.action == "show" and button.target.isdigit():
         return links.post_url(notice.workspace_id, int(button.target))
     return None
+
+
+def sender_address(sender: str) -> Address:
+    """TRYPOST_MAIL_FROM as an address ("bot@example.com" or "Trypost <bot@…>");
+    raise BadAddress when it is not one."""
+    return _address(sender)
 
 
 def _address(raw: str, *, name: str = "") -> Address:

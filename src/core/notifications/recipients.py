@@ -38,16 +38,17 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
             "text": post.text[:200],
             "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         }
-        if "entries" not in payload:
-            payload["entries"] = [
-                {
-                    "platform": e.platform,
-                    "status": e.status.value,
-                    "url": e.platform_url,
-                    "error": e.error_message,
-                }
-                for e in post.enabled_entries
-            ]
+        names = {a.id: a.name for a in await uow.accounts.list(event.workspace_id)}
+        payload["entries"] = [
+            {
+                "account": names.get(e.account_id, "removed account"),
+                "platform": e.platform,
+                "status": e.status.value,
+                "url": e.platform_url,
+                "error": e.error_message,
+            }
+            for e in post.enabled_entries
+        ]
         if kind is EventKind.POST_MISSED:
             payload["status"] = PostStatus.FAILED.value
         return [
@@ -70,8 +71,9 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
         return [
             Notice(who, NoticeType.MEMBER_JOINED, event.payload) for who in owners if who != joined
         ]
-    if kind is EventKind.ROLE_CHANGED and event.payload.get("member_id"):
-        return [Notice(int(event.payload["member_id"]), NoticeType.ROLE_CHANGED, event.payload)]
+    changed = event.payload.get("member_id")
+    if kind is EventKind.ROLE_CHANGED and changed and changed != actor:
+        return [Notice(int(changed), NoticeType.ROLE_CHANGED, event.payload)]
     return []
 
 

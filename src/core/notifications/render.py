@@ -90,7 +90,12 @@ def _entries(p: dict[str, Any]) -> tuple[str, ...]:
     for entry in p.get("entries") or []:
         icon = _ENTRY_ICON.get(entry.get("status"), "⏳")
         detail = entry.get("url") if entry.get("status") == "published" else entry.get("error")
-        lines.append(f"{icon} {entry.get('platform')}: {detail or entry.get('status')}")
+        where = (
+            f"{entry['account']} ({entry.get('platform')})"
+            if entry.get("account")
+            else (entry.get("platform"))
+        )
+        lines.append(f"{icon} {where}: {detail or entry.get('status')}")
     return tuple(lines)
 
 

@@ -2,10 +2,12 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from core.ports import Clock, UnitOfWorkFactory
 from core.scheduling.recovery import fail_missed
@@ -32,6 +34,7 @@ class MinuteScheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         # Held for the whole of a tick, so stopping can wait for the one in flight.
         self._ticking = asyncio.Lock()
+        self._job_locks: list[asyncio.Lock] = [self._ticking]
         self.last_tick_at: datetime | None = None
 
     async def start(self) -> None:
@@ -49,6 +52,27 @@ class MinuteScheduler:
             next_run_time=datetime.now(UTC),
         )
         self._scheduler.start()
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run another periodic job beside the tick (the outbox, digests)."""
+
+        running = asyncio.Lock()
+        self._job_locks.append(running)
+
+        async def guarded() -> None:
+            async with running:
+                try:
+                    await job()
+                except Exception:
+                    log.exception("periodic job failed", extra={"job": job.__name__})
+
+        self._scheduler.add_job(
+            guarded,
+            IntervalTrigger(seconds=seconds, timezone=UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=30,
+        )
 
     async def _tick(self) -> None:
         async with self._ticking:
@@ -72,13 +96,16 @@ class MinuteScheduler:
             log.exception("tick failed")
 
     async def stop(self) -> None:
-        """Stop ticking, let the publish in flight finish, then shut down (SIGTERM).
+        """Stop ticking, let the jobs in flight finish, then shut down (SIGTERM).
 
         The order matters: APScheduler's shutdown cancels running coroutine jobs, so
-        it comes only once the tick in flight has released the lock.
+        it comes only once every job in flight has released its lock.
         """
         if not self._scheduler.running:
             return
         self._scheduler.pause()
-        async with self._ticking:
-            self._scheduler.shutdown(wait=False)
+        for lock in self._job_locks:
+            await lock.acquire()
+        self._scheduler.shutdown(wait=False)
+        for lock in self._job_locks:
+            lock.release()

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from core.errors import NotFound, ValidationFailed
+from core.events import DomainEvent, EventKind
 from core.roles import Action, Role
 from core.usecases.context import Actor, Services, load_actor
 from core.workspace import Member, Workspace, check_timezone
@@ -18,7 +19,9 @@ async def ensure_workspace(svc: Services, name: str) -> Workspace:
     return workspace
 
 
-async def ensure_member(svc: Services, workspace_id: int, name: str) -> Member:
+async def ensure_member(
+    svc: Services, workspace_id: int, name: str, *, email: str | None = None
+) -> Member:
     """The member called ``name``; the first member of a workspace becomes its owner."""
     name = name.strip().lstrip("@")
     if not name:
@@ -27,7 +30,15 @@ async def ensure_member(svc: Services, workspace_id: int, name: str) -> Member:
         member = await uow.members.by_name(workspace_id, name)
         if member is None:
             role = Role.EDITOR if await uow.members.list(workspace_id) else Role.OWNER
-            member = await uow.members.add(Member(workspace_id, name, role))
+            member = await uow.members.add(Member(workspace_id, name, role, email=email))
+            await uow.events.add(
+                DomainEvent(
+                    EventKind.MEMBER_JOINED,
+                    workspace_id,
+                    svc.clock.now(),
+                    payload={"member_id": member.id, "name": name, "role": role.value},
+                )
+            )
             await uow.commit()
     return member
 
@@ -60,6 +71,20 @@ async def set_role(svc: Services, actor: Actor, name: str, role: str) -> Member:
             )
         member.role = new_role
         await uow.members.update(member)
+        by = await uow.members.get(actor.member_id)
+        await uow.events.add(
+            DomainEvent(
+                EventKind.ROLE_CHANGED,
+                actor.workspace_id,
+                svc.clock.now(),
+                payload={
+                    "member_id": member.id,
+                    "role": new_role.value,
+                    "by": by.name if by else "someone",
+                    "actor_id": actor.member_id,
+                },
+            )
+        )
         await uow.commit()
     return member
 

@@ -13,6 +13,7 @@ from core.roles import Action
 from core.states import EntryStatus, PostStatus
 from core.timeparse import parse_when, require_future
 from core.usecases.context import Actor, Services, find_post, load_actor
+from core.usecases.plan import check_cap, note_usage
 from core.usecases.targets import (
     accounts_of,
     check_fits,
@@ -49,10 +50,12 @@ async def schedule_post(svc: Services, actor: Actor, new: NewPost) -> Post:
         if not new.when:
             raise ValidationFailed("When should it go out? Add `at <when>`, e.g. at tomorrow 9am.")
         post = await _new_post(uow, svc, workspace, member, new, check_limits=True)
-        post.scheduled_at = _future(svc, new.when, member.zone(workspace))
+        when = post.scheduled_at = _future(svc, new.when, member.zone(workspace))
+        await check_cap(uow, workspace, when)
         post.move(PostStatus.SCHEDULED)
         post = await uow.posts.add(post)
         await _record(uow, svc, EventKind.POST_SCHEDULED, post, actor)
+        await note_usage(uow, workspace, when, svc.clock.now())
         await uow.commit()
     return post
 
@@ -61,9 +64,12 @@ async def publish_now(svc: Services, actor: Actor, new: NewPost) -> Post:
     async with svc.uow() as uow:
         workspace, member = await load_actor(uow, actor, Action.PUBLISH)
         post = await _new_post(uow, svc, workspace, member, new, check_limits=True)
+        now = svc.clock.now()
+        await check_cap(uow, workspace, now)
         post.move(PostStatus.PUBLISHING)
-        post.claimed_at = svc.clock.now()
+        post.claimed_at = now
         post = await uow.posts.add(post)
+        await note_usage(uow, workspace, now, now)
         await uow.commit()
     await svc.publisher.post_ready(post.id)
     return post
@@ -92,6 +98,9 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         workspace, member = await load_actor(uow, actor, Action.PUBLISH)
         post = await find_post(uow, actor.workspace_id, number)
         scheduled_at = _future(svc, when, member.zone(workspace))
+        was_draft = post.status is PostStatus.DRAFT
+        if was_draft:
+            await check_cap(uow, workspace, scheduled_at)
         was_failed = post.status is PostStatus.FAILED
         post.move(PostStatus.SCHEDULED)
         check_fits(post.text, await accounts_of(uow, post.entries))
@@ -101,6 +110,8 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         post.finished_at = None
         await _save(uow, svc, post)
         await _record(uow, svc, EventKind.POST_SCHEDULED, post, actor)
+        if was_draft:
+            await note_usage(uow, workspace, scheduled_at, svc.clock.now())
         await uow.commit()
     return post
 

@@ -71,12 +71,15 @@ class SqlNotificationRepository:
         return await self._mark(_unread(recipient_id), read_at=at)
 
     async def archive_all(self, recipient_id: int, at: datetime) -> int:
-        """Archive everything not archived yet, read or not; return how many."""
+        """Archive everything not archived yet, and mark it read as archiving one does;
+        return how many."""
         return await self._mark(
-            [N.recipient_id == recipient_id, N.archived_at.is_(None)], archived_at=at
+            [N.recipient_id == recipient_id, N.archived_at.is_(None)],
+            archived_at=at,
+            read_at=func.coalesce(N.read_at, at),
         )
 
-    async def _mark(self, where: list[ColumnElement[bool]], **values: datetime) -> int:
+    async def _mark(self, where: list[ColumnElement[bool]], **values: object) -> int:
         stmt = (
             update(NotificationRow)
             .where(*where)

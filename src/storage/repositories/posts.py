@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.ports import PostFilter
 from core.posts import PlatformEntry, Post
 from storage.mapping import entry_from_row, post_from_row, post_values
-from storage.repositories._common import NO_SYNC, fresh_rows
+from storage.repositories._common import NO_SYNC, fresh_rows, skip_locked
 from storage.repositories.entries import insert_entry, write_entry
 from storage.repositories.labels import set_post_labels
 from storage.repositories.post_queries import (
@@ -121,8 +121,8 @@ class SqlPostRepository:
         has one writer at a time (``BEGIN IMMEDIATE``), so the conditional update alone
         is enough.
         """
-        skip_locked = self._session.get_bind().dialect.name == "postgresql"
-        result = await self._session.execute(claim_due_update(now, limit, skip_locked=skip_locked))
+        stmt = claim_due_update(now, limit, skip_locked=skip_locked(self._session))
+        result = await self._session.execute(stmt)
         return sorted(result.scalars().all())
 
     async def with_pending_entries(self, limit: int) -> builtins.list[int]:
