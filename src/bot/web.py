@@ -122,7 +122,7 @@ class _Pages:
         except BadLink:
             return _bad_link()
         question = f"Stop email about {_kinds(asked.categories)}?"
-        return _page("page_unsubscribe.html.j2", question=question)
+        return _page("page_unsubscribe.html.j2", {"question": question})
 
     async def unsubscribe(self, request: web.Request) -> web.Response:
         """The form's POST and the RFC 8058 one-click POST (``List-Unsubscribe=One-Click``)
@@ -143,7 +143,7 @@ class _Pages:
             },
         )
         done = f"You will get no more email about {_kinds(asked.categories)}."
-        return _page("page_unsubscribed.html.j2", done=done)
+        return _page("page_unsubscribed.html.j2", {"done": done})
 
     async def post(self, request: web.Request) -> web.Response:
         try:
@@ -158,7 +158,7 @@ class _Pages:
                 "Post not found",
                 "This post is no longer here: it may have been deleted.",
             )
-        return _page("page_post.html.j2", **_post_view(details))
+        return _page("page_post.html.j2", _post_view(details))
 
 
 def _kinds(categories: Sequence[Category] | None) -> str:
@@ -225,13 +225,13 @@ def _web_link(url: str | None) -> bool:
     return bool(url) and str(url).lower().startswith(("https://", "http://"))
 
 
-def _page(template: str, *, status: int = 200, **context: Any) -> web.Response:
+def _page(template: str, context: Mapping[str, Any], *, status: int = 200) -> web.Response:
     html = environment().get_template(template).render(context)
     return web.Response(text=html, status=status, content_type="text/html")
 
 
 def _problem(status: int, heading: str, message: str) -> web.Response:
-    return _page("page_problem.html.j2", status=status, heading=heading, message=message)
+    return _page("page_problem.html.j2", {"heading": heading, "message": message}, status=status)
 
 
 def _bad_link() -> web.Response:

@@ -162,9 +162,10 @@ class ConsoleSession:
         """Time moved on: whatever came due meanwhile publishes, as the scheduler would,
         and digests whose hour has come go out."""
         report = await self.app.ticker.tick()
-        await self.app.outbox.send_digests()
+        digests = await self.app.outbox.send_digests()
         now = show_time(self.app.clock.now(), await self._zone())
         done = f"; {report.published_posts} post(s) published" if report.published_posts else ""
+        done += f"; {digests} digest email(s) sent" if digests else ""
         return Reply(text=f"It is now {now}{done}.")
 
     async def _tick(self, _: str) -> Reply:
