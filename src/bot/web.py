@@ -107,8 +107,7 @@ class _Pages:
         except Exception as error:
             log.exception("health check failed")
             checks = {"health": False, "error": type(error).__name__}
-        ok = bool(checks) and all(bool(value) for key, value in checks.items() if key != "error")
-        ok = ok and "error" not in checks
+        ok = bool(checks) and all(bool(value) for value in checks.values())
         body = {"status": "ok" if ok else "unhealthy", "checks": checks}
         return web.Response(
             text=json.dumps(body, default=str),

@@ -126,7 +126,7 @@ def _parts(message: EmailMessage) -> tuple[str, str]:
     html = message.get_body(("html",))
     assert text is not None
     assert html is not None
-    return str(text.get_content()), str(html.get_content())  # type: ignore[attr-defined]
+    return str(text.get_content()), str(html.get_content())
 
 
 # --- SMTP --------------------------------------------------------------------------

@@ -1,16 +1,18 @@
 """The web app on real storage: one-click unsubscribe, the post page, health."""
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.email.compose import compose
 from bot.email.links import LinkSigner
-from bot.web import create_web_app
+from bot.web import create_web_app, serve
 from core.accounts import SocialAccount
 from core.clock import ManualClock
 from core.messages import Button, Reply
@@ -304,3 +306,32 @@ async def test_healthz_is_503_when_a_check_fails_or_the_probe_breaks(
     broken = await client.get("/healthz")
     assert broken.status == 503
     assert (await broken.json())["status"] == "unhealthy"
+
+
+# --- serving -----------------------------------------------------------------------
+
+
+async def test_served_app_logs_routes_never_the_tokens_in_paths(
+    uow_factory: SqlUnitOfWorkFactory,
+    team: Team,
+    links: LinkSigner,
+    health: HealthProbe,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services = Services(uow_factory, ManualClock(T0), NoPublishing())
+    runner = await serve(create_web_app(services, links, health), port=0, host="127.0.0.1")
+    caplog.set_level(logging.INFO)
+    try:
+        host, port = runner.addresses[0][:2]
+        token = links.post_token(team.workspace.id, team.post.number)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://{host}:{port}/posts/{token}") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await runner.cleanup()
+
+    access = [r for r in caplog.records if r.getMessage() == "http request"]
+    assert [getattr(r, "route", None) for r in access] == ["/posts/{token}"]
+    assert token not in caplog.text

@@ -259,3 +259,28 @@ async def test_the_plan_cap_warns_at_80_percent_and_refuses_beyond(
     await pipes.flush()
     limits = [m.title for _, m, _ in pipes.chat.sent if "limit" in (m.title or "").lower()]
     assert limits == ["📈 Nearing the monthly limit", "📈 Monthly post limit reached"]
+
+
+async def test_an_interrupted_digest_is_sent_again_as_a_digest(world: World, pipes: Pipes) -> None:
+    await inbox.change_preferences(
+        world.svc, world.owner, inbox.PreferenceChange(email_mode=EmailMode.DIGEST, digest_hour=0)
+    )
+    await failed_post(world, world.owner)
+    await pipes.flush()
+    pipes.mail.failures = []
+
+    class Crash(Exception):
+        pass
+
+    async def crash(email: object) -> None:
+        raise Crash
+
+    real_send = pipes.mail.send
+    pipes.mail.send = crash  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await pipes.outbox.send_digests()
+    pipes.mail.send = real_send  # type: ignore[method-assign]
+    world.clock.advance(timedelta(minutes=6))
+    await pipes.outbox.dispatch_due()  # the lease ran out: back into the digest
+    assert await pipes.outbox.send_digests() == 1
+    assert [e.digest for e in pipes.mail.sent] == [True]

@@ -76,6 +76,13 @@ class Outbox:
                 return False
 
     async def _deliver(self, delivery: Delivery) -> bool:
+        if delivery.digest:
+            # A digest interrupted mid-send came back with its lease: it belongs in the
+            # digest, which is tried again at once under the same Message-ID.
+            await self._reopen_digest(
+                delivery.recipient_id, [delivery], DeliveryFailed("digest interrupted")
+            )
+            return False
         async with self._uow() as uow:
             notification = await uow.notifications.get(delivery.notification_id)
             member = await uow.members.get(delivery.recipient_id)
