@@ -7,8 +7,10 @@ import; ``build_app`` does it, and ``App.aclose`` undoes it.
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -59,6 +61,26 @@ class App:
         scheduler.every(5, self.notify)
         scheduler.every(60, self.outbox.send_digests)
         return scheduler
+
+    async def health(self, scheduler: MinuteScheduler | None = None) -> dict[str, object]:
+        """What /healthz reports: the database answers; the scheduler, where this
+        process runs one, ticked within the last two minutes."""
+        checks: dict[str, object] = {"database": await self._database_answers()}
+        if scheduler is not None:
+            last = scheduler.last_tick_at
+            checks["scheduler"] = last is not None and (
+                self.clock.now() - last < timedelta(minutes=2)
+            )
+        return checks
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            log.warning("database health check failed", exc_info=True)
+            return False
+        return True
 
     async def notify(self) -> None:
         """Turn new events into notices, then send what is due (and due digests)."""

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import getpass
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,8 @@ from pydantic import ValidationError
 from bot.app import App, SettingError, build_app
 from bot.logs import configure_logging
 from bot.settings import ENV_NAMES, Settings
+from bot.web import create_web_app
+from bot.web import serve as serve_web
 from core.clock import ManualClock
 
 cli = typer.Typer(
@@ -118,30 +121,62 @@ async def _console(app: App, name: str, *, real_clock: bool) -> None:
     from bot.console.runner import run_console
 
     scheduler = app.scheduler() if real_clock else None
+    web_runner = None
     if scheduler:
         await scheduler.start()
+        web_app = create_web_app(app.services, app.links, lambda: app.health(scheduler))
+        try:
+            web_runner = await serve_web(web_app, app.settings.port, host="127.0.0.1")
+        except OSError as busy:
+            # The console works without it; only email links need the web app.
+            logging.getLogger(__name__).warning(
+                "web app not started", extra={"port": app.settings.port, "reason": str(busy)}
+            )
     try:
         await run_console(app, name)
     finally:
+        if web_runner:
+            await web_runner.cleanup()
         if scheduler:
             await scheduler.stop()
 
 
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
 @cli.command()
 def worker() -> None:
-    """The scheduler alone, until SIGTERM (in-flight publishes finish first)."""
+    """The scheduler and the notification outbox, until SIGTERM (in-flight work
+    finishes first)."""
     settings = load_settings()
     configure_logging()
 
     async def body(app: App) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
         scheduler = app.scheduler()
         await scheduler.start()
-        await stop.wait()
+        await _until_signalled()
         await scheduler.stop()
+
+    _with_app(settings, body)
+
+
+@cli.command()
+def serve() -> None:
+    """The web app on $PORT: /healthz, email unsubscribe links, post pages."""
+    settings = load_settings()
+    configure_logging()
+
+    async def body(app: App) -> None:
+        runner = await serve_web(create_web_app(app.services, app.links, app.health), settings.port)
+        try:
+            await _until_signalled()
+        finally:
+            await runner.cleanup()
 
     _with_app(settings, body)
 

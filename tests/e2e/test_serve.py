@@ -1,0 +1,70 @@
+"""`trypost serve` and `trypost worker` as an operator runs them: start, answer, stop."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(command: str, workdir: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", command],
+        cwd=workdir,
+        env={**os.environ, "TRYPOST_SECRET_KEY": "serve-test-secret", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+# Loopback only: never through a proxy the environment may name.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with DIRECT.open(url, timeout=2) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    process = start("serve", tmp_path, PORT=str(port))
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, body = get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, process.stderr and process.stderr.read()
+                time.sleep(0.2)
+        assert status == 200 and '"database": true' in body
+        status, _ = get(f"http://127.0.0.1:{port}/unsubscribe/forged")
+        assert status == 400
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+
+def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    process = start("worker", tmp_path)
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert '"level": "error"' not in stderr
