@@ -100,6 +100,12 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     secret = secret_key(settings)
     cipher = CredentialCipher(secret)
+    links = LinkSigner(secret, settings.public_url)
+    smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+    try:
+        mailer = build_mailer(smtp_url, settings.mail_from, settings.outbox_dir, links)
+    except ValueError as bad:
+        raise SettingError(str(bad)) from None
     engine = create_engine_for(settings.database_url)
     if settings.uses_sqlite:
         _ensure_sqlite_folder(settings.database_url)
@@ -108,9 +114,6 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
     publisher = Publisher(uow, platforms, clock)
     ticker = Ticker(uow, clock, publisher)
-    links = LinkSigner(secret, settings.public_url)
-    smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
-    mailer = build_mailer(smtp_url, settings.mail_from, settings.outbox_dir, links)
     chat = ChatGateways()
     return App(
         settings,

@@ -1,7 +1,10 @@
 """The console end to end: a real subprocess, real SQLite, the sandbox platform."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,12 +165,19 @@ list
     assert "Your role (viewer) cannot write a post" in run.after('draft "Not allowed"')
 
 
-def test_a_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "TRYPOST_MISSED_GRACE": "soon"}
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("TRYPOST_MISSED_GRACE", "soon", "bad setting TRYPOST_MISSED_GRACE"),
+        ("TRYPOST_DATABASE_URL", "mysql://db/x", "bad setting TRYPOST_DATABASE_URL"),
+        ("TRYPOST_SMTP_URL", "ftp://user:hunter2@mail", "TRYPOST_SMTP_URL must start with"),
+        ("PORT", "eighty", "bad setting PORT"),
+    ],
+)
+def test_a_bad_setting_stops_with_one_line(
+    tmp_path: Path, name: str, value: str, expected: str
+) -> None:
+    env = {**os.environ, "TRYPOST_SECRET_KEY": "k", name: value}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "console"],
         input="",
@@ -178,8 +188,9 @@ def test_a_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert done.stderr.strip().startswith("trypost: bad setting TRYPOST_MISSED_GRACE")
+    assert done.stderr.startswith(f"trypost: {expected}"), done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    assert "hunter2" not in done.stderr
 
 
 def test_trypost_run_starts_the_console_with_the_real_scheduler(tmp_path: Path) -> None:

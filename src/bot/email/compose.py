@@ -147,8 +147,11 @@ def _button_url(button: Button, notice: EmailNotice, links: LinkSigner) -> str |
 
 def sender_address(sender: str) -> Address:
     """TRYPOST_MAIL_FROM as an address ("bot@example.com" or "Trypost <bot@…>");
-    raise BadAddress when it is not one."""
-    return _address(sender)
+    raise BadAddress, naming the setting, when it is not one."""
+    try:
+        return _address(sender)
+    except BadAddress as bad:
+        raise BadAddress(f"TRYPOST_MAIL_FROM: {bad}") from None
 
 
 def _address(raw: str, *, name: str = "") -> Address:
