@@ -103,6 +103,22 @@ async def test_an_auth_failure_tells_the_owner_with_a_reconnect_button(
     assert msg.buttons[0].command == "accounts connect mastodon"
 
 
+async def test_a_sandbox_account_reconnects_by_its_mode(world: World, pipes: Pipes) -> None:
+    from core.accounts import AccountStatus
+    from core.ports import AuthPlatformError
+    from core.usecases.accounts import set_sandbox_mode
+
+    await cases.schedule_post(world.svc, world.owner, NewPost("Hi", when="in 5 minutes"))
+    world.platform.fail("main", AuthPlatformError("revoked"))
+    world.clock.advance(timedelta(minutes=6))
+    await world.ticker.tick()
+    await pipes.flush()
+    disconnected = [m for _, m, _ in pipes.chat.sent if "disconnected" in (m.title or "")]
+    assert disconnected and disconnected[0].buttons[0].command == "accounts mode main ok"
+    account = await set_sandbox_mode(world.svc, world.owner, "main", "ok")
+    assert account.status is AccountStatus.CONNECTED
+
+
 async def test_replaying_events_never_notifies_twice(world: World, pipes: Pipes) -> None:
     await failed_post(world, world.owner)
     await pipes.flush()

@@ -56,7 +56,7 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
             text=f"{p.get('reason') or 'Its token no longer works'}. Posts to it will fail "
             "until it is reconnected.",
             tone=Tone.ERROR,
-            buttons=(Button("Reconnect", "accounts", f"connect {p.get('platform', '')}".strip()),),
+            buttons=(_reconnect(p),),
         )
     if kind is NoticeType.PLAN_LIMITS:
         used, cap = p.get("used"), p.get("cap")
@@ -72,6 +72,13 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
     if kind is NoticeType.ROLE_CHANGED:
         return Reply(title=f"Your role is now {p.get('role')}", text=f"Changed by @{p.get('by')}.")
     return Reply(title=kind.value.replace("_", " ").capitalize(), text=_quote(p) or None)
+
+
+def _reconnect(p: dict[str, Any]) -> Button:
+    """Real platforms reconnect through their sign-in; a sandbox account by its mode."""
+    if p.get("platform") == "sandbox":
+        return Button("Reconnect", "accounts", f"mode {p.get('account')} ok")
+    return Button("Reconnect", "accounts", f"connect {p.get('platform', '')}".strip())
 
 
 def subject_of(notification: Notification) -> str:

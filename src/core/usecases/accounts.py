@@ -3,7 +3,7 @@
 import secrets
 from enum import StrEnum
 
-from core.accounts import SocialAccount
+from core.accounts import AccountStatus, SocialAccount
 from core.errors import NotFound, ValidationFailed
 from core.ports import UnitOfWork
 from core.roles import Action
@@ -66,6 +66,9 @@ async def set_sandbox_mode(svc: Services, actor: Actor, name: str, mode: str) ->
                 f"{account.name} is a {account.spec.label} account, not a sandbox."
             )
         account.credentials = {**account.credentials, "mode": chosen.value}
+        if chosen is SandboxMode.OK:
+            # What reconnecting is for a real platform: the account works again.
+            account.status = AccountStatus.CONNECTED
         await uow.accounts.update(account)
         await uow.commit()
     return account
