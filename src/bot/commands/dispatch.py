@@ -26,10 +26,17 @@ from core.usecases.posts import NewPost
 log = logging.getLogger(__name__)
 
 
+async def _by_name(user: str) -> str | None:
+    return user.strip().lstrip("@") or None
+
+
 @dataclass(frozen=True)
 class Context:
     services: Services
     actor: Actor
+    # Maps how a surface writes a person (`@alice`, `<@U123|alice>`) to a member name,
+    # creating the member if the surface knows the person but we do not yet.
+    member_named: Callable[[str], Awaitable[str | None]] = _by_name
 
 
 R = TypeVar("R")
@@ -306,3 +313,22 @@ async def _read(req: rq.Read, ctx: Context) -> Reply:
 async def _archive(req: rq.Archive, ctx: Context) -> Reply:
     changed = await notifications.archive(ctx.services, ctx.actor, req.target)
     return Reply(text=f"Archived {changed} notification(s).", tone=Tone.SUCCESS)
+
+
+@handles(rq.Members)
+async def _members(req: rq.Members, ctx: Context) -> Reply:
+    svc, actor = ctx.services, ctx.actor
+    if req.action == "list" or req.user is None:
+        people = await members.list_members(svc, actor)
+        return Reply(
+            title=f"Members: {len(people)}",
+            items=tuple(f"@{m.name} · {m.role.value}" for m in people),
+        )
+    name = await ctx.member_named(req.user)
+    if name is None:
+        return error(f"I can't find {req.user} here.")
+    if req.action == "remove":
+        gone = await members.remove_member(svc, actor, name)
+        return Reply(text=f"@{gone.name} is no longer a member.", tone=Tone.SUCCESS)
+    member = await members.set_role(svc, actor, name, req.role or "viewer")
+    return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)

@@ -18,6 +18,7 @@ from core.notifications.model import Presence
 from core.timeparse import parse_when, show_time
 from core.usecases import members
 from core.usecases.context import Actor
+from core.workspace import Member
 
 WORKSPACE = "console"
 
@@ -43,12 +44,16 @@ class ConsoleSession:
         await self._become(name)
         await self.app.notify()
 
-    async def _become(self, name: str) -> Reply:
+    async def _ensure(self, name: str) -> Member:
         # Console members get a local address so email can be tried: with no SMTP
         # server set, each email lands as an .eml file in the outbox folder.
-        member = await members.ensure_member(
-            self.app.services, self._workspace_id, name, email=f"{name.lstrip('@')}@localhost"
+        name = name.strip().lstrip("@")
+        return await members.ensure_member(
+            self.app.services, self._workspace_id, name, email=f"{name}@localhost"
         )
+
+    async def _become(self, name: str) -> Reply:
+        member = await self._ensure(name)
         self.actor = Actor(self._workspace_id, member.id)
         self.name = member.name
         return Reply(text=f"You are @{member.name} ({member.role.value}).")
@@ -83,7 +88,13 @@ class ConsoleSession:
                 return Reply(text="Nothing scheduled.")
             request = composed
         assert self.actor is not None
-        return await dispatch(request, Context(self.app.services, self.actor))
+        return await dispatch(request, Context(self.app.services, self.actor, self._member_named))
+
+    async def _member_named(self, user: str) -> str | None:
+        """On the console a name is a person: inviting one creates them."""
+        if not user.strip().lstrip("@"):
+            return None
+        return (await self._ensure(user)).name
 
     async def _compose(self, partial: rq.Schedule) -> rq.Schedule | None:
         """The console's composer: one prompt per field, blank keeps the default."""
@@ -123,7 +134,7 @@ class ConsoleSession:
         if len(parts) != 2:
             return error("Use `:role <name> <role>`, e.g. `:role bob viewer`.")
         assert self.actor is not None
-        await members.ensure_member(self.app.services, self._workspace_id, parts[0])
+        await self._ensure(parts[0])
         member = await members.set_role(self.app.services, self.actor, parts[0], parts[1])
         return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)
 

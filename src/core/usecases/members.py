@@ -99,3 +99,23 @@ async def whoami(svc: Services, actor: Actor) -> Me:
     async with svc.uow() as uow:
         workspace, member = await load_actor(uow, actor, Action.READ)
     return Me(workspace, member)
+
+
+async def list_members(svc: Services, actor: Actor) -> list[Member]:
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.READ)
+        return sorted(await uow.members.list(actor.workspace_id), key=lambda m: m.name)
+
+
+async def remove_member(svc: Services, actor: Actor, name: str) -> Member:
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        member = await uow.members.by_name(actor.workspace_id, name.lstrip("@"))
+        if member is None:
+            raise NotFound(f"There is no member called “{name}”.")
+        owners = [m for m in await uow.members.list(actor.workspace_id) if m.role is Role.OWNER]
+        if owners == [member]:
+            raise ValidationFailed(f"{member.name} is the only owner and cannot be removed.")
+        await uow.members.remove(member.id)
+        await uow.commit()
+    return member

@@ -1,0 +1,88 @@
+"""Chat identities → workspaces and members (a Slack team is a workspace).
+
+Surfaces call these at the edge, so the rest of the bot only ever sees an Actor.
+"""
+
+from dataclasses import dataclass
+
+from core.errors import ValidationFailed
+from core.events import DomainEvent, EventKind
+from core.ports import UnitOfWork
+from core.roles import Role
+from core.usecases.context import Actor, Services
+from core.workspace import Member, Workspace, check_timezone
+
+
+@dataclass(frozen=True)
+class ChatProfile:
+    """What a chat platform tells us about a person; any of it may be missing."""
+
+    user_id: str
+    name: str
+    email: str | None = None
+    timezone: str | None = None
+
+
+async def slack_workspace(svc: Services, team_id: str, team_name: str | None) -> Workspace:
+    """The workspace of a Slack team, created the first time the team talks to us."""
+    async with svc.uow() as uow:
+        workspace = await uow.workspaces.by_slack_team(team_id)
+        if workspace is None:
+            name = f"slack-{team_id}"
+            if team_name:
+                name = f"{team_name} ({team_id})"
+            workspace = await uow.workspaces.add(Workspace(name=name, slack_team_id=team_id))
+            await uow.commit()
+    return workspace
+
+
+async def slack_member(
+    svc: Services, workspace_id: int, profile: ChatProfile, *, role_if_new: Role | None = None
+) -> Actor:
+    """The member behind a Slack user; the first of a workspace becomes its owner, later
+    ones join as viewers until an owner or admin gives them a role."""
+    async with svc.uow() as uow:
+        member = await uow.members.by_slack_user(workspace_id, profile.user_id)
+        if member is None:
+            first = not await uow.members.list(workspace_id)
+            role = Role.OWNER if first else (role_if_new or Role.VIEWER)
+            name = await _free_name(uow, workspace_id, profile.name or profile.user_id)
+            member = await uow.members.add(
+                Member(
+                    workspace_id,
+                    name,
+                    role,
+                    email=profile.email,
+                    timezone=_zone_or_none(profile.timezone),
+                    slack_user_id=profile.user_id,
+                )
+            )
+            await uow.events.add(
+                DomainEvent(
+                    EventKind.MEMBER_JOINED,
+                    workspace_id,
+                    svc.clock.now(),
+                    payload={"member_id": member.id, "name": name, "role": role.value},
+                )
+            )
+            await uow.commit()
+    return Actor(workspace_id, member.id)
+
+
+async def _free_name(uow: UnitOfWork, workspace_id: int, wanted: str) -> str:
+    """Member names are unique in a workspace; two Slack users may share a display name."""
+    base = "".join(c for c in wanted.strip().lstrip("@") if not c.isspace()) or "member"
+    name, n = base, 1
+    while await uow.members.by_name(workspace_id, name) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _zone_or_none(zone: str | None) -> str | None:
+    if not zone:
+        return None
+    try:
+        return check_timezone(zone)
+    except ValidationFailed:
+        return None
