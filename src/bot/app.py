@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.email.factory import build_mailer
 from bot.email.links import LinkSigner
 from bot.settings import Settings
+from bot.slack.surface import SlackSurface, build_slack, slack_configured
+from bot.web import create_web_app
 from core.clock import SystemClock
 from core.notifications.gateways import ChatGateways
 from core.notifications.outbox import Outbox
@@ -53,6 +56,7 @@ class App:
     projector: Projector
     outbox: Outbox
     links: LinkSigner
+    slack: SlackSurface | None = None
 
     def scheduler(self) -> MinuteScheduler:
         scheduler = MinuteScheduler(
@@ -81,6 +85,13 @@ class App:
             log.warning("database health check failed", exc_info=True)
             return False
         return True
+
+    def web_app(self, scheduler: MinuteScheduler | None = None) -> "web.Application":
+        """The aiohttp app: health, email pages and, when configured, Slack's endpoints."""
+        app = create_web_app(self.services, self.links, lambda: self.health(scheduler))
+        if self.slack is not None:
+            self.slack.mount(app)
+        return app
 
     async def notify(self) -> None:
         """Turn new events into notices, then send what is due (and due digests)."""
@@ -115,6 +126,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     publisher = Publisher(uow, platforms, clock)
     ticker = Ticker(uow, clock, publisher)
     chat = ChatGateways()
+    services = Services(uow, clock, publisher)
+    slack = build_slack(settings, services, engine, cipher) if slack_configured(settings) else None
+    if slack is not None:
+        chat.add(slack.chat)
     return App(
         settings,
         engine,
@@ -122,11 +137,12 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         clock,
         publisher,
         ticker,
-        Services(uow, clock, publisher),
+        services,
         chat,
         Projector(uow, clock, chat),
         Outbox(uow, clock, chat, mailer),
         links,
+        slack,
     )
 
 

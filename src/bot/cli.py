@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from bot.app import App, SettingError, build_app
 from bot.logs import configure_logging
 from bot.settings import ENV_NAMES, Settings
-from bot.web import create_web_app
 from bot.web import serve as serve_web
 from core.clock import ManualClock
 
@@ -124,9 +123,10 @@ async def _console(app: App, name: str, *, real_clock: bool) -> None:
     web_runner = None
     if scheduler:
         await scheduler.start()
-        web_app = create_web_app(app.services, app.links, lambda: app.health(scheduler))
         try:
-            web_runner = await serve_web(web_app, app.settings.port, host="127.0.0.1")
+            web_runner = await serve_web(
+                app.web_app(scheduler), app.settings.port, host="127.0.0.1"
+            )
         except OSError as busy:
             # The console works without it; only email links need the web app.
             logging.getLogger(__name__).warning(
@@ -172,7 +172,7 @@ def serve() -> None:
     configure_logging()
 
     async def body(app: App) -> None:
-        runner = await serve_web(create_web_app(app.services, app.links, app.health), settings.port)
+        runner = await serve_web(app.web_app(), settings.port)
         try:
             await _until_signalled()
         finally:

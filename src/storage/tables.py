@@ -8,6 +8,8 @@ Enums are plain strings so a new status never needs a database migration of its 
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -287,3 +289,23 @@ class NotificationPreferencesRow(Base):
     # The member's local date (ISO) of the last digest sent, so one goes out per day.
     last_digest_on: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime]
+
+
+# Slack's OAuth stores (slack_sdk) keep installations and OAuth states in tables of their
+# own shape; declared here so that migrations create them like every other table.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    metadata, SQLAlchemyOAuthStateStore.default_table_name
+)
+
+# Tokens are stored encrypted (bot/slack/installations.py), which makes them longer than
+# slack_sdk's String(200) allows.
+for _table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+    for _column in _table.columns:
+        if _column.name.endswith(("_token", "refresh_token")):
+            _column.type = Text()

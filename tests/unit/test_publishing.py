@@ -223,3 +223,19 @@ async def test_publish_now_and_retry_run_at_once(world: World, mode: str) -> Non
         await due(world)
         post = await cases.retry_post(world.svc, world.owner, number)
     assert (await state(world, post.number))[0] is PostStatus.PUBLISHED
+
+
+async def test_a_watcher_sees_the_post_start_and_each_entry_finish(world: World) -> None:
+    from core.posts import Post
+    from core.scheduling.progress import watching
+
+    seen: list[list[str]] = []
+
+    async def listener(post: Post) -> None:
+        seen.append(sorted(e.status.value for e in post.entries))
+
+    with watching(listener):
+        await cases.publish_now(world.svc, world.owner, NewPost("live"))
+    assert seen[0] == ["pending", "pending"]
+    assert seen[-1] == ["published", "published"]
+    assert len(seen) == 3

@@ -24,6 +24,7 @@ from core.ports import (
     UnitOfWorkFactory,
 )
 from core.posts import PlatformEntry, Post
+from core.scheduling.progress import report
 from core.scheduling.sending import RetryPolicy, Sleep, send_with_retries
 from core.states import EntryStatus, PostStatus
 
@@ -70,6 +71,7 @@ class Publisher:
         if post is None or post.status is not PostStatus.PUBLISHING:
             return
         pending = [e for e in post.enabled_entries if e.status is EntryStatus.PENDING]
+        await report(post)
         if pending:
             await asyncio.gather(*(self._bounded(e.id) for e in pending))
         else:
@@ -163,6 +165,7 @@ class Publisher:
                 await _disconnect(uow, post, current, now)
             await settle(uow, post, now)
             await uow.commit()
+        await report(post)
 
     async def _settle_alone(self, post_id: int) -> None:
         async with self._uow() as uow:

@@ -86,3 +86,14 @@ def _zone_or_none(zone: str | None) -> str | None:
         return check_timezone(zone)
     except ValidationFailed:
         return None
+
+
+async def known_slack_user(svc: Services, workspace_id: int, user_id: str) -> bool:
+    async with svc.uow() as uow:
+        return await uow.members.by_slack_user(workspace_id, user_id) is not None
+
+
+async def member_name(svc: Services, actor: Actor) -> str:
+    async with svc.uow() as uow:
+        member = await uow.members.get(actor.member_id)
+    return member.name if member else ""

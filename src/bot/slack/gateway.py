@@ -1,0 +1,212 @@
+"""Slack as one of the core's chat gateways: DMs and presence, in one or many workspaces.
+
+The gateway never holds a token: ``client_for`` gives the bot client of the member's
+Slack team (from the installation store, or the single-workspace token), so one
+gateway serves every installed team.
+
+Failures become :class:`DeliveryFailed`. The outbox retries transient ones with its own
+backoff, so the SDK's retries (:func:`make_client`) are kept to a couple of quick ones.
+A 5xx retried by the SDK may, rarely, post a DM twice if Slack had posted it before
+failing: Slack's ``chat.postMessage`` takes no idempotency key.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks import fallback_text, to_blocks
+from core.messages import Reply
+from core.notifications.model import Presence
+from core.notifications.ports import DeliveryFailed
+from core.workspace import Member
+
+log = logging.getLogger(__name__)
+
+ClientFor = Callable[[Member], Awaitable[AsyncWebClient | None]]
+
+# Slack's error codes that retrying the same request cannot fix. Any other code Slack
+# answers with (invalid_blocks, missing_scope, …) is treated the same way; these are
+# the ones the brief of the gateway names, kept for readers and tests.
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "channel_not_found",
+        "account_inactive",
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+    }
+)
+# Codes Slack documents as "try again later", sometimes sent with HTTP 200.
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
+_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+def make_client(token: str, base_url: str) -> AsyncWebClient:
+    """A bot client for ``base_url`` (``https://slack.com/api/`` or a fake) with small
+    SDK retries: two on 429 (after Retry-After), one on 500/503, one on a dropped
+    connection. The outbox retries beyond that, with backoff."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+async def user_profile(
+    client: AsyncWebClient, user_id: str
+) -> tuple[str | None, str | None, str | None]:
+    """(display name, email, IANA zone) of a Slack user from ``users.info``.
+
+    Any part Slack does not give is None (email needs the ``users:read.email`` scope);
+    when the call fails all three are None, so a command never fails for a profile.
+    """
+    try:
+        response = await client.users_info(user=user_id)
+    except (SlackClientError, *_NETWORK_ERRORS) as error:
+        log.warning("slack users.info failed", extra={"slack_user": user_id, "error": str(error)})
+        return None, None, None
+    user: dict[str, Any] = response.get("user") or {}
+    profile: dict[str, Any] = user.get("profile") or {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+    )
+    return name or None, profile.get("email") or None, user.get("tz") or None
+
+
+class SlackChat:
+    """The core's ChatGateway over the Slack Web API."""
+
+    def __init__(
+        self,
+        client_for: ClientFor,
+        *,
+        presence_ttl: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client_for = client_for
+        self._ttl = presence_ttl
+        self._monotonic = monotonic
+        # (workspace id, Slack user id) → (valid until, presence)
+        self._presence: dict[tuple[int, str], tuple[float, Presence]] = {}
+
+    def reaches(self, member: Member) -> bool:
+        return bool(member.slack_user_id)
+
+    async def presence(self, member: Member) -> Presence:
+        """``users.getPresence``, cached for the TTL; unknown when Slack cannot tell.
+
+        Only answers are cached: after an error the next call asks Slack again.
+        """
+        user = member.slack_user_id
+        if not user:
+            return Presence.UNKNOWN
+        key = (member.workspace_id, user)
+        now = self._monotonic()
+        cached = self._presence.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            client = await self._client_for(member)
+            if client is None:
+                return Presence.UNKNOWN
+            response = await client.users_getPresence(user=user)
+        except Exception as error:  # presence is advisory: any failure means "don't know"
+            log.warning(
+                "slack presence unknown", extra={"slack_user": user, "error": _describe(error)}
+            )
+            return Presence.UNKNOWN
+        state = {"active": Presence.PRESENT, "away": Presence.AWAY}.get(
+            str(response.get("presence")), Presence.UNKNOWN
+        )
+        if state is not Presence.UNKNOWN:
+            self._forget_expired(now)
+            self._presence[key] = (now + self._ttl, state)
+        return state
+
+    async def send_dm(self, member: Member, message: Reply, key: str) -> None:
+        """Open the DM (``conversations.open``) and post the reply in it."""
+        user = member.slack_user_id
+        if not user:
+            raise DeliveryFailed(f"@{member.name} has no Slack user id", transient=False)
+        client = await self._client_for(member)
+        if client is None:
+            raise DeliveryFailed(
+                f"the Slack app is not installed in @{member.name}'s workspace", transient=False
+            )
+        method = "conversations.open"
+        try:
+            opened = await client.conversations_open(users=user)
+            method = "chat.postMessage"
+            await client.chat_postMessage(
+                channel=opened["channel"]["id"],
+                text=fallback_text(message),
+                blocks=to_blocks(message) or None,
+            )
+        except SlackApiError as error:
+            raise _api_failure(method, error) from error
+        except _NETWORK_ERRORS as error:
+            raise DeliveryFailed(f"Slack {method}: {_describe(error)}") from error
+        except SlackClientError as error:
+            raise DeliveryFailed(f"Slack {method}: {error}", transient=False) from error
+        log.debug("slack dm sent", extra={"slack_user": user, "key": key})
+
+    def _forget_expired(self, now: float) -> None:
+        if len(self._presence) > 1024:
+            self._presence = {k: v for k, v in self._presence.items() if v[0] > now}
+
+
+def _api_failure(method: str, error: SlackApiError) -> DeliveryFailed:
+    """Slack's answer as a DeliveryFailed: 429 and 5xx are worth retrying, a refusal is
+    final. An answer that is not Slack's (no error code: a proxy, a wrong URL) is retried."""
+    response = error.response
+    status: int = response.status_code
+    data = response.data if isinstance(response.data, dict) else {}
+    code = data.get("error")
+    reason = f"Slack {method}: {code or 'no answer'} (HTTP {status})"
+    if status == 429 or code == "ratelimited":
+        return DeliveryFailed(reason, retry_after=_retry_after(response.headers))
+    if status >= 500 or code in TRANSIENT_ERRORS or not code:
+        return DeliveryFailed(reason)
+    return DeliveryFailed(reason, transient=False)
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            text = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(text)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

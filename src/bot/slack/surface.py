@@ -1,0 +1,128 @@
+"""Building the Slack surface from settings: one workspace by token, or many by OAuth."""
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from bot.slack.app import SlackListeners
+from bot.slack.gateway import SlackChat, make_client
+from bot.slack.installations import EncryptedInstallationStore
+from core.usecases.context import Services
+from core.workspace import Member
+from storage.crypto import CredentialCipher
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "users:read.email"]
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+EVENTS_PATH = "/slack/events"
+
+
+@dataclass
+class SlackSurface:
+    bolt: AsyncApp
+    chat: SlackChat
+    oauth: bool
+
+    def mount(self, web_app: web.Application) -> None:
+        """Serve Slack's requests from our aiohttp app (signatures checked by bolt)."""
+        bolt = self.bolt
+
+        async def events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        web_app.router.add_post(EVENTS_PATH, events)
+        flow = bolt.oauth_flow
+        if flow is not None:
+
+            async def install(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_installation(await to_bolt_request(request))
+                )
+
+            async def redirect(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_callback(await to_bolt_request(request))
+                )
+
+            web_app.router.add_get(INSTALL_PATH, install)
+            web_app.router.add_get(REDIRECT_PATH, redirect)
+
+
+def slack_configured(settings: Settings) -> bool:
+    return settings.slack_signing_secret is not None and (
+        settings.slack_bot_token is not None
+        or (settings.slack_client_id is not None and settings.slack_client_secret is not None)
+    )
+
+
+def build_slack(
+    settings: Settings, services: Services, engine: AsyncEngine, cipher: CredentialCipher
+) -> SlackSurface:
+    """Single-workspace with SLACK_BOT_TOKEN; multi-workspace with the OAuth client id and
+    secret, installations kept in our database."""
+    assert settings.slack_signing_secret is not None
+    base_url = settings.slack_api_url
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    store: EncryptedInstallationStore | None = None
+    oauth: AsyncOAuthSettings | None = None
+    if settings.slack_client_id and settings.slack_client_secret:
+        store = EncryptedInstallationStore(settings.slack_client_id, engine, cipher)
+        oauth = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=BOT_SCOPES,
+            installation_store=store,
+            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            redirect_uri=settings.public_url.rstrip("/") + REDIRECT_PATH,
+        )
+        token = None
+    bolt = AsyncApp(
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # bolt takes the single workspace's token from the client it is given.
+        client=make_client(token or "", base_url),
+        oauth_settings=oauth,
+        installation_store=store,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    if store is not None:
+        # tokens_revoked and app_uninstalled remove the installation from the store.
+        bolt.enable_token_revocation_listeners()
+
+    clients: dict[str, AsyncWebClient] = {}
+
+    async def client_for_team(team_id: str) -> AsyncWebClient | None:
+        bot_token = token
+        if store is not None:
+            bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+            bot_token = bot.bot_token if bot else None
+        if not bot_token:
+            return None
+        if bot_token not in clients:
+            clients[bot_token] = make_client(bot_token, base_url)
+        return clients[bot_token]
+
+    async def client_for(member: Member) -> AsyncWebClient | None:
+        async with services.uow() as uow:
+            workspace = await uow.workspaces.get(member.workspace_id)
+        if workspace is None or workspace.slack_team_id is None:
+            return None
+        return await client_for_team(workspace.slack_team_id)
+
+    SlackListeners(services, client_for_team).register(bolt)
+    # The presence cache ages with the bot's clock, so a simulated clock ages it too.
+    chat = SlackChat(client_for, monotonic=lambda: services.clock.now().timestamp())
+    return SlackSurface(bolt, chat, oauth=store is not None)

@@ -1,0 +1,231 @@
+"""The whole bot behind its real HTTP endpoint, talking to a fake Slack Web API.
+
+Requests are signed exactly as Slack signs them (v0 HMAC-SHA256 of
+``v0:{timestamp}:{body}`` with the signing secret), sent over HTTP to ``/slack/events``;
+everything Slack would receive lands in the FakeSlack's records.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from bot.web import serve
+from core.clock import ManualClock
+from tests.slack_fake import FakeSlack
+
+SIGNING_SECRET = "e2e-signing-secret"
+TEAM = "T111"
+START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, at: int | None = None
+) -> dict[str, str]:
+    timestamp = str(at if at is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+@dataclass
+class SlackBot:
+    app: App
+    url: str
+    clock: ManualClock
+    slack: FakeSlack
+    http: aiohttp.ClientSession
+    serial: int = 0
+
+    async def post(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        async with self.http.post(
+            self.url + "/slack/events", data=body, headers=headers or signed_headers(body)
+        ) as answer:
+            return answer.status, await answer.text()
+
+    async def command(self, text: str, *, user: str = "U1", channel: str = "C1") -> list[str]:
+        """Run ``/trypost text`` and return the texts of what came back by response_url."""
+        self.serial += 1
+        name = f"cmd{self.serial}"
+        body = urlencode(
+            {
+                "token": "x",
+                "team_id": TEAM,
+                "team_domain": "sandbox",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/trypost",
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": self.slack.response_url(name),
+                "trigger_id": f"trigger-{self.serial}",
+            }
+        )
+        status, _ = await self.post(body)
+        assert status == 200
+        return await self.replies(name)
+
+    async def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U1",
+        container: str = "message",
+    ) -> list[str]:
+        self.serial += 1
+        name = f"click{self.serial}"
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "sandbox"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "x",
+            "trigger_id": f"trigger-{self.serial}",
+            "container": {"type": container, "message_ts": "1.1", "channel_id": "D1"},
+            "channel": {"id": "D1", "name": "directmessage"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": "1.2",
+                    "text": {"type": "plain_text", "text": "x"},
+                }
+            ],
+        }
+        if container == "message":
+            payload["response_url"] = self.slack.response_url(name)
+            payload["message"] = {"ts": "1.1", "text": "x", "blocks": []}
+        else:
+            payload["view"] = {"id": "V1", "type": "home", "blocks": []}
+        status, _ = await self.post(urlencode({"payload": json.dumps(payload)}))
+        assert status == 200
+        return await self.replies(name) if container == "message" else []
+
+    async def submit(self, view: dict[str, Any], *, user: str = "U1") -> dict[str, Any]:
+        """Submit a modal; returns the ack's JSON (errors, when refused) or {}."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "sandbox"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "x",
+            "trigger_id": "t",
+            "view": view,
+        }
+        status, text = await self.post(urlencode({"payload": json.dumps(payload)}))
+        assert status == 200, text
+        return json.loads(text) if text.strip() else {}
+
+    async def event(self, event: dict[str, Any]) -> None:
+        body = json.dumps(
+            {
+                "token": "x",
+                "team_id": TEAM,
+                "api_app_id": "A1",
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{self.serial}",
+                "event_time": 1,
+                "authorizations": [{"team_id": TEAM, "user_id": "U0KRQLJ9H", "is_bot": True}],
+            }
+        )
+        headers = {**signed_headers(body), "Content-Type": "application/json"}
+        status, _ = await self.post(body, headers)
+        assert status == 200
+
+    async def replies(self, name: str, *, settle: float = 0.3) -> list[str]:
+        """Texts posted to one response_url, once they stop arriving."""
+        return [
+            r.get("text", "") + "\n" + _block_text(r)
+            for r in await self.wait_for(lambda: self.slack.responses_to(name), settle=settle)
+        ]
+
+    async def wait_for(
+        self, read: Callable[[], list[Any]], *, settle: float = 0.3, timeout: float = 10
+    ) -> list[Any]:
+        """Poll until ``read()`` is non-empty and unchanged for ``settle`` seconds."""
+        deadline = time.monotonic() + timeout
+        last: list[Any] = []
+        stable_since = time.monotonic()
+        while time.monotonic() < deadline:
+            now = read()
+            if now != last:
+                last, stable_since = list(now), time.monotonic()
+            elif now and time.monotonic() - stable_since >= settle:
+                return now
+            await asyncio.sleep(0.05)
+        return last
+
+    async def advance(self, delta: Any) -> None:
+        """Time passes: the scheduler ticks and the outbox sends, as the worker would."""
+        self.clock.advance(delta)
+        await self.app.ticker.tick()
+        await self.app.notify()
+
+
+def _block_text(message: dict[str, Any]) -> str:
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "value", "action_id"):
+                value = node.get(key)
+                if isinstance(value, str):
+                    parts.append(value)
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks", []))
+    return "\n".join(parts)
+
+
+@asynccontextmanager
+async def slack_bot(tmp_path: Path, **settings: Any) -> AsyncIterator[SlackBot]:
+    async with FakeSlack(team_id=TEAM) as slack:
+        options: dict[str, Any] = {
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'trypost.db'}",
+            "secret_key": "e2e-secret",
+            "slack_bot_token": "xoxb-000-e2e",
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack.base_url,
+            "sandbox_dir": tmp_path / "sandbox-posts",
+            "outbox_dir": tmp_path / "outbox",
+            "public_url": "https://trypost.example.com",
+            **settings,
+        }
+        clock = ManualClock(START)
+        app = await build_app(Settings(**options), clock=clock)
+        runner = await serve(app.web_app(), 0, host="127.0.0.1")
+        host, port = runner.addresses[0][:2]
+        async with aiohttp.ClientSession() as http:
+            try:
+                yield SlackBot(app, f"http://{host}:{port}", clock, slack, http)
+            finally:
+                await runner.cleanup()
+                await app.aclose()
+
+
+Step = Callable[[SlackBot], Awaitable[None]]

@@ -1,0 +1,155 @@
+"""Slack end to end: the real bolt app behind our HTTP endpoint, a fake Slack Web API."""
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bot.slack import composer
+from tests.e2e.slack_harness import SlackBot, signed_headers, slack_bot
+
+
+async def setup_accounts(bot: SlackBot) -> None:
+    await bot.command("accounts add sandbox brand")
+    await bot.command("accounts add sandbox news")
+
+
+async def test_a_bad_signature_or_stale_timestamp_is_refused_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    async with slack_bot(tmp_path) as bot:
+        body = urlencode(
+            {
+                "team_id": "T111",
+                "user_id": "U1",
+                "command": "/trypost",
+                "text": "accounts add sandbox brand",
+                "response_url": "x",
+            }
+        )
+        forged = signed_headers(body, secret="not-the-secret")
+        assert (await bot.post(body, forged))[0] == 401
+        stale = signed_headers(body, at=int(time.time()) - 600)
+        assert (await bot.post(body, stale))[0] == 401
+        replies = await bot.command("accounts")
+        assert "No accounts yet" in replies[0]
+
+
+async def test_slash_commands_run_the_grammar_with_roles(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        [added] = await bot.command("accounts add sandbox brand")
+        assert "Added sandbox account brand" in added
+        [listed] = await bot.command("accounts")
+        assert "brand" in listed
+        [refused] = await bot.command("accounts add sandbox other", user="U2")
+        assert "Your role (viewer) cannot manage accounts" in refused
+        [promoted] = await bot.command("members role <@U2|bob> editor")
+        assert "is now editor" in promoted
+        [unknown] = await bot.command("shedule")
+        assert "Did you mean `schedule`" in unknown
+
+
+async def test_schedule_tick_failure_dm_and_retry_button(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await setup_accounts(bot)
+        await bot.command("accounts mode news fail")
+        [scheduled] = await bot.command('schedule "Launch day" at in 10 minutes')
+        assert "Scheduled post 1" in scheduled
+        await bot.advance(timedelta(minutes=15))
+        dms = [c for c in bot.slack.calls_to("chat.postMessage") if "partially" in c["text"]]
+        assert dms and dms[0]["channel"] == bot.slack.dm_channel("U1")
+        retry = [
+            e
+            for block in dms[0]["blocks"]
+            if block["type"] == "actions"
+            for e in block["elements"]
+            if e["action_id"].startswith("trypost:retry")
+        ]
+        assert retry and retry[0]["value"] == "1"
+        await bot.command("accounts mode news ok")
+        before = sorted((tmp_path / "sandbox-posts").rglob("*.json"))
+        replies = await bot.click(retry[0]["action_id"], retry[0]["value"])
+        assert "Retrying post 1" in replies[0]
+        assert "✅" in replies[-1] and "published" in replies[-1]
+        after = sorted((tmp_path / "sandbox-posts").rglob("*.json"))
+        assert [p.parent.name for p in after if p not in before] == ["news"], "only the failed one"
+        again = await bot.click(retry[0]["action_id"], retry[0]["value"])
+        assert "nothing to retry" in again[-1]
+        assert len(sorted((tmp_path / "sandbox-posts").rglob("*.json"))) == len(after)
+
+
+async def test_publish_now_answers_with_one_message_updated_live(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await setup_accounts(bot)
+        replies = await bot.command('now "Hot off the press"')
+        assert "Publishing post 1" in replies[0]
+        assert "Post 1 sent" in replies[-1]
+        responses = bot.slack.responses_to(f"cmd{bot.serial}")
+        assert all(r.get("replace_original") for r in responses[1:])
+
+
+async def test_the_composer_modal_validates_inline_and_confirms(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await setup_accounts(bot)
+        await bot.command("schedule")
+        [opened] = bot.slack.calls_to("views.open")
+        view = opened["view"]
+        assert view["callback_id"] == composer.CALLBACK_ID
+        options = view["blocks"][1]["element"]["options"]
+        assert [o["value"] for o in options] == ["brand", "news"]
+
+        def submitted(text: str, epoch: int, mode: str = "schedule") -> dict[str, object]:
+            return {
+                **view,
+                "state": {
+                    "values": {
+                        "text": {"text": {"type": "plain_text_input", "value": text}},
+                        "accounts": {"accounts": {"selected_options": [options[0]]}},
+                        "when": {"when": {"selected_date_time": epoch}},
+                        "labels": {"labels": {"value": "launch"}},
+                        "mode": {"mode": {"selected_option": {"value": mode}}},
+                    }
+                },
+            }
+
+        past = int((bot.clock.now() - timedelta(hours=1)).timestamp())
+        refused = await bot.submit(submitted("Modal post", past))
+        assert refused["response_action"] == "errors" and "in the past" in refused["errors"]["when"]
+        future = int((bot.clock.now() + timedelta(hours=2)).timestamp())
+        assert await bot.submit(submitted("Modal post", future)) == {}
+        [confirmation] = await bot.wait_for(lambda: bot.slack.calls_to("chat.postEphemeral"))
+        assert "Scheduled post 1" in confirmation["text"]
+        [listed] = await bot.command("list")
+        assert "Modal post" in listed and "#launch" in listed
+
+
+async def test_presence_decides_away_only_email(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await setup_accounts(bot)
+        await bot.command("accounts mode news fail")
+        await bot.command("settings notifications away-only on")
+        bot.slack.presence["U1"] = "active"
+        await bot.command('schedule "One" at in 10 minutes')
+        await bot.advance(timedelta(minutes=15))
+        emails = lambda: sorted((tmp_path / "outbox").glob("*.eml"))  # noqa: E731
+        failing = [p for p in emails() if "partially" in p.read_text()]
+        assert failing == []
+        bot.slack.presence["U1"] = "away"
+        await bot.advance(timedelta(minutes=2))  # past the presence cache
+        await bot.command('schedule "Two" at in 10 minutes')
+        await bot.advance(timedelta(minutes=15))
+        failing = [p for p in emails() if "partially" in p.read_text()]
+        assert len(failing) == 1
+
+
+async def test_app_home_shows_upcoming_failed_drafts_and_unread(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await setup_accounts(bot)
+        await bot.command('schedule "Soon" at in 2 hours')
+        await bot.command('draft "Idea"')
+        await bot.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+        [published] = await bot.wait_for(lambda: bot.slack.calls_to("views.publish"))
+        text = json.dumps(published["view"])
+        assert "Upcoming" in text and "Soon" in text and "Drafts" in text and "Idea" in text
+        assert published["user_id"] == "U1"
