@@ -160,10 +160,10 @@ class SlackBot:
         ]
 
     async def wait_for(
-        self, read: Callable[[], list[Any]], *, settle: float = 0.3, timeout: float = 10
+        self, read: Callable[[], list[Any]], *, settle: float = 0.3, within: float = 10
     ) -> list[Any]:
         """Poll until ``read()`` is non-empty and unchanged for ``settle`` seconds."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         last: list[Any] = []
         stable_since = time.monotonic()
         while time.monotonic() < deadline:
