@@ -241,8 +241,16 @@ class FakePosts(_Repo):
         self.s.posts[post.id].entries, self.s.posts[post.id].labels = entries, labels
         return True
 
-    async def remove(self, post_id: int) -> None:
-        self.s.posts.pop(post_id, None)
+    async def set_labels(self, post: Post) -> None:
+        await self._declare_labels(post)
+        self.s.posts[post.id].labels = list(post.labels)
+
+    async def remove(self, post: Post) -> bool:
+        stored = self.s.posts.get(post.id)
+        if stored is None or stored.version != post.version:
+            return False
+        del self.s.posts[post.id]
+        return True
 
     async def list(self, workspace_id: int, query: PostFilter) -> list[Post]:
         def when(p: Post) -> datetime:

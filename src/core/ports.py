@@ -111,7 +111,16 @@ class PostRepository(Protocol):
         equals ``post.version``; on success bump the version in storage and in memory."""
         ...
 
-    async def remove(self, post_id: int) -> None: ...
+    async def set_labels(self, post: Post) -> None:
+        """Replace the post's labels only: no version changes, so labelling never
+        disturbs a publish in flight."""
+        ...
+
+    async def remove(self, post: Post) -> bool:
+        """Delete the post (entries and labels with it) if its stored version still
+        equals ``post.version``; False when it changed meanwhile (a claim, an edit)."""
+        ...
+
     async def list(self, workspace_id: int, query: PostFilter) -> list[Post]: ...
     async def count(self, workspace_id: int, query: PostFilter) -> int:
         """How many posts ``list`` would return without its limit."""

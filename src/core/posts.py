@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from core.states import (
     ENTRY_MOVES,
@@ -75,6 +76,27 @@ class Post:
     @property
     def enabled_entries(self) -> list[PlatformEntry]:
         return [e for e in self.entries if e.enabled]
+
+    def snapshot(self) -> dict[str, Any]:
+        """The post as it is now, for an event: notices describe that moment, not
+        whatever the post became before they were sent."""
+        return {
+            "post_number": self.number,
+            "author_id": self.author_id,
+            "text": self.text[:200],
+            "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
+            "entries": [
+                {
+                    "entry_id": e.id,
+                    "account_id": e.account_id,
+                    "platform": e.platform,
+                    "status": e.status.value,
+                    "url": e.platform_url,
+                    "error": e.error_message,
+                }
+                for e in self.enabled_entries
+            ],
+        }
 
     def outcome(self) -> PostStatus | None:
         """The final status the entries add up to, or None while any is unfinished."""

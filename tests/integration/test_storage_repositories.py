@@ -429,7 +429,9 @@ async def test_removing_a_post_removes_its_entries(uow_factory: SqlUnitOfWorkFac
     workspace = await _workspace(uow_factory)
     post = await _add_post(uow_factory, workspace.id, labels=["x"])
     async with uow_factory() as uow:
-        await uow.posts.remove(post.id)
+        stale = replace(post, version=post.version + 1)
+        assert not await uow.posts.remove(stale), "a changed post is not removed"
+        assert await uow.posts.remove(post)
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.posts.get(post.id) is None

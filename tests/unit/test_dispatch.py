@@ -40,3 +40,18 @@ async def answer(lines: list[str]) -> list[Reply]:
 def test_no_text_makes_the_dispatcher_fail_inside(lines: list[str]) -> None:
     for reply in asyncio.run(answer(lines)):
         assert "went wrong on my side" not in (reply.text or ""), reply
+
+
+async def test_a_refused_invitation_creates_nobody() -> None:
+    from core.roles import Role
+
+    world = await make_world()
+    viewer = await world.member("vic", Role.VIEWER)
+    reply = await dispatch(parse("members invite @mallory owner"), Context(world.svc, viewer))
+    assert "cannot manage members" in (reply.text or "")
+    async with world.uow() as uow:
+        assert await uow.members.by_name(world.workspace_id, "mallory") is None
+    ok = await dispatch(parse("members invite @mallory editor"), Context(world.svc, world.owner))
+    assert "@mallory joins as editor" in (ok.text or "")
+    again = await dispatch(parse("members invite @mallory admin"), Context(world.svc, world.owner))
+    assert "already a member (editor)" in (again.text or "")

@@ -300,3 +300,14 @@ async def test_an_interrupted_digest_is_sent_again_as_a_digest(world: World, pip
     await pipes.outbox.dispatch_due()  # the lease ran out: back into the digest
     assert await pipes.outbox.send_digests() == 1
     assert [e.digest for e in pipes.mail.sent] == [True]
+
+
+async def test_a_notice_describes_the_post_as_it_was_when_it_failed(
+    world: World, pipes: Pipes
+) -> None:
+    number = await failed_post(world, world.owner)
+    await cases.retry_post(world.svc, world.owner, number)  # fixed before notices went out
+    await cases.delete_post(world.svc, world.owner, number)
+    await pipes.flush()
+    [failed] = [m for _, m, _ in pipes.chat.sent if "partially" in (m.title or "")]
+    assert any(item.startswith("❌ masto (mastodon): Text too long") for item in failed.items)

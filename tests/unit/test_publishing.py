@@ -239,3 +239,37 @@ async def test_a_watcher_sees_the_post_start_and_each_entry_finish(world: World)
     assert seen[0] == ["pending", "pending"]
     assert seen[-1] == ["published", "published"]
     assert len(seen) == 3
+
+
+async def test_labelling_a_post_while_it_publishes_loses_nothing(world: World) -> None:
+    from core.usecases import labels
+
+    number = await scheduled(world)
+    gate = asyncio.Event()
+    world.platform.gate = gate
+    world.clock.advance(timedelta(minutes=6))
+    tick = asyncio.create_task(world.ticker.tick())
+    await asyncio.sleep(0.01)
+    await labels.label_post(world.svc, world.owner, number, ["busy"])
+    gate.set()
+    await tick
+    status, entries = await state(world, number)
+    assert status is PostStatus.PUBLISHED and set(entries.values()) == {EntryStatus.PUBLISHED}
+    assert (await show_post(world.svc, world.owner, number)).post.labels == ["busy"]
+
+
+async def test_delete_refuses_a_post_claimed_meanwhile(world: World) -> None:
+    from core.errors import Conflict
+
+    number = await scheduled(world)
+    async with world.uow() as uow:
+        loaded = await uow.posts.by_number(world.workspace_id, number)
+    world.clock.advance(timedelta(minutes=6))
+    async with world.uow() as uow:
+        await uow.posts.claim_due(world.clock.now(), 10)
+        await uow.commit()
+    async with world.uow() as uow:
+        assert loaded is not None
+        with pytest.raises(Conflict):
+            if not await uow.posts.remove(loaded):
+                raise Conflict("changed")

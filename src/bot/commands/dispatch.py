@@ -21,22 +21,24 @@ from core.messages import Button, Field, Reply, Tone, error
 from core.timeparse import show_time
 from core.usecases import accounts, labels, members, notifications, plan, posts, queries
 from core.usecases.context import Actor, Services
+from core.usecases.identities import ChatProfile
 from core.usecases.posts import NewPost
 
 log = logging.getLogger(__name__)
 
 
-async def _by_name(user: str) -> str | None:
-    return user.strip().lstrip("@") or None
+async def _by_name(user: str) -> ChatProfile | None:
+    name = user.strip().lstrip("@")
+    return ChatProfile("", name) if name else None
 
 
 @dataclass(frozen=True)
 class Context:
     services: Services
     actor: Actor
-    # Maps how a surface writes a person (`@alice`, `<@U123|alice>`) to a member name,
-    # creating the member if the surface knows the person but we do not yet.
-    member_named: Callable[[str], Awaitable[str | None]] = _by_name
+    # How a surface reads a person as typed (`@alice`, `<@U123|alice>`): who they are,
+    # by the name they have here if they are a member. Never creates anyone.
+    person: Callable[[str], Awaitable[ChatProfile | None]] = _by_name
 
 
 R = TypeVar("R")
@@ -324,11 +326,14 @@ async def _members(req: rq.Members, ctx: Context) -> Reply:
             title=f"Members: {len(people)}",
             items=tuple(f"@{m.name} · {m.role.value}" for m in people),
         )
-    name = await ctx.member_named(req.user)
-    if name is None:
+    person = await ctx.person(req.user)
+    if person is None:
         return error(f"I can't find {req.user} here.")
     if req.action == "remove":
-        gone = await members.remove_member(svc, actor, name)
+        gone = await members.remove_member(svc, actor, person.name)
         return Reply(text=f"@{gone.name} is no longer a member.", tone=Tone.SUCCESS)
-    member = await members.set_role(svc, actor, name, req.role or "viewer")
+    if req.action == "invite":
+        joined = await members.invite_member(svc, actor, person, req.role or "viewer")
+        return Reply(text=f"@{joined.name} joins as {joined.role.value}.", tone=Tone.SUCCESS)
+    member = await members.set_role(svc, actor, person.name, req.role or "viewer")
     return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)

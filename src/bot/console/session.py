@@ -18,6 +18,7 @@ from core.notifications.model import Presence
 from core.timeparse import parse_when, show_time
 from core.usecases import members
 from core.usecases.context import Actor
+from core.usecases.identities import ChatProfile
 from core.workspace import Member
 
 WORKSPACE = "console"
@@ -88,13 +89,12 @@ class ConsoleSession:
                 return Reply(text="Nothing scheduled.")
             request = composed
         assert self.actor is not None
-        return await dispatch(request, Context(self.app.services, self.actor, self._member_named))
+        return await dispatch(request, Context(self.app.services, self.actor, self._person))
 
-    async def _member_named(self, user: str) -> str | None:
-        """On the console a name is a person: inviting one creates them."""
-        if not user.strip().lstrip("@"):
-            return None
-        return (await self._ensure(user)).name
+    async def _person(self, user: str) -> ChatProfile | None:
+        """On the console a name is a person, reachable at <name>@localhost."""
+        name = user.strip().lstrip("@")
+        return ChatProfile("", name, email=f"{name}@localhost") if name else None
 
     async def _compose(self, partial: rq.Schedule) -> rq.Schedule | None:
         """The console's composer: one prompt per field, blank keeps the default."""

@@ -26,7 +26,7 @@ from bot.commands.grammar import parse
 from bot.slack import composer
 from bot.slack.blocks import fallback_text, parse_action_id, to_blocks
 from bot.slack.home import home_for
-from bot.slack.identity import mentioned_user, slack_actor, team_of, user_of
+from bot.slack.identity import mentioned_user, slack_actor, slack_person, team_of, user_of
 from core.messages import Reply, Tone, error
 from core.posts import Post
 from core.scheduling.progress import watching
@@ -59,19 +59,19 @@ class SlackListeners:
         if not team_id or not user_id:
             raise ValueError("a Slack request without team or user")
         actor = await slack_actor(self.services, client, team_id, user_id, team_name)
-        return Context(self.services, actor, self._member_named(client, actor, team_id)), team_id
+        return Context(self.services, actor, self._person(client, team_id)), team_id
 
-    def _member_named(
-        self, client: AsyncWebClient, actor: Actor, team_id: str
-    ) -> Callable[[str], Awaitable[str | None]]:
-        async def named(user: str) -> str | None:
+    def _person(
+        self, client: AsyncWebClient, team_id: str
+    ) -> Callable[[str], Awaitable[identities.ChatProfile | None]]:
+        async def person(user: str) -> identities.ChatProfile | None:
             user_id = mentioned_user(user)
             if user_id is None:
-                return user.strip().lstrip("@") or None
-            who = await slack_actor(self.services, client, team_id, user_id, None)
-            return await identities.member_name(self.services, who)
+                name = user.strip().lstrip("@")
+                return identities.ChatProfile("", name) if name else None
+            return await slack_person(self.services, client, team_id, user_id)
 
-        return named
+        return person
 
     # --- /trypost -------------------------------------------------------------------
 

@@ -25,10 +25,23 @@ async def _profile_if_new(
     svc: Services, client: AsyncWebClient, workspace_id: int, user_id: str
 ) -> identities.ChatProfile:
     """Ask Slack (users.info) only for people we have not met: it is a network call."""
-    if await identities.known_slack_user(svc, workspace_id, user_id):
+    if await identities.slack_member_name(svc, workspace_id, user_id) is not None:
         return identities.ChatProfile(user_id, user_id)
     name, email, zone = await user_profile(client, user_id)
     return identities.ChatProfile(user_id, name or user_id, email, zone)
+
+
+async def slack_person(
+    svc: Services, client: AsyncWebClient, team_id: str, user_id: str
+) -> identities.ChatProfile:
+    """A Slack user as a person: by their member name if they are one, else as Slack
+    describes them (for an invitation)."""
+    workspace = await identities.slack_workspace(svc, team_id, None)
+    name = await identities.slack_member_name(svc, workspace.id, user_id)
+    if name is not None:
+        return identities.ChatProfile(user_id, name)
+    display, email, zone = await user_profile(client, user_id)
+    return identities.ChatProfile(user_id, display or user_id, email, zone)
 
 
 def mentioned_user(text: str) -> str | None:

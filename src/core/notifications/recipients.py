@@ -7,7 +7,6 @@ from core.events import DomainEvent, EventKind
 from core.notifications.types import NoticeType
 from core.ports import UnitOfWork
 from core.roles import Role
-from core.states import PostStatus
 
 
 @dataclass(frozen=True)
@@ -26,34 +25,25 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     actor = event.payload.get("actor_id")
     kind = event.kind
     if kind in _POST_NOTICES:
-        post = await uow.posts.get(event.post_id) if event.post_id else None
-        if post is None:
-            return []
+        payload = dict(event.payload)
+        if "post_number" not in payload:
+            # Scheduling and retry events name the post only: describe it as it is now.
+            post = await uow.posts.get(event.post_id) if event.post_id else None
+            if post is None:
+                return []
+            payload.update(post.snapshot())
         notice = _POST_NOTICES[kind]
-        if kind is EventKind.POST_FINISHED and event.payload.get("status") == "published":
+        if kind is EventKind.POST_FINISHED and payload.get("status") == "published":
             notice = NoticeType.POST_PUBLISHED
-        payload = {
-            **event.payload,
-            "post_number": post.number,
-            "text": post.text[:200],
-            "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
-        }
         names = {a.id: a.name for a in await uow.accounts.list(event.workspace_id)}
         payload["entries"] = [
-            {
-                "account": names.get(e.account_id, "removed account"),
-                "platform": e.platform,
-                "status": e.status.value,
-                "url": e.platform_url,
-                "error": e.error_message,
-            }
-            for e in post.enabled_entries
+            {**e, "account": names.get(e.get("account_id", 0), "removed account")}
+            for e in payload.get("entries", [])
         ]
-        if kind is EventKind.POST_MISSED:
-            payload["status"] = PostStatus.FAILED.value
+        author = int(payload.get("author_id", 0))
         return [
-            Notice(who, notice, payload, post_id=post.id)
-            for who in _unique([*owners, post.author_id])
+            Notice(who, notice, payload, post_id=event.post_id)
+            for who in _unique([*owners, *([author] if author else [])])
             if who != actor
         ]
     if kind is EventKind.ACCOUNT_DISCONNECTED and event.account_id:
@@ -69,7 +59,9 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     if kind is EventKind.MEMBER_JOINED:
         joined = event.payload.get("member_id")
         return [
-            Notice(who, NoticeType.MEMBER_JOINED, event.payload) for who in owners if who != joined
+            Notice(who, NoticeType.MEMBER_JOINED, event.payload)
+            for who in owners
+            if who not in (joined, actor)
         ]
     changed = event.payload.get("member_id")
     if kind is EventKind.ROLE_CHANGED and changed and changed != actor:

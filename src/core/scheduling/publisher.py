@@ -200,19 +200,7 @@ async def settle(uow: UnitOfWork, post: Post, now: datetime) -> bool:
             post.workspace_id,
             now,
             post_id=post.id,
-            payload={
-                "status": outcome.value,
-                "entries": [
-                    {
-                        "entry_id": e.id,
-                        "platform": e.platform,
-                        "status": e.status.value,
-                        "url": e.platform_url,
-                        "error": e.error_message,
-                    }
-                    for e in post.enabled_entries
-                ],
-            },
+            payload={"status": outcome.value, **post.snapshot()},
         )
     )
     return True

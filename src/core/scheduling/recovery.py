@@ -101,7 +101,7 @@ async def fail_missed(uow_factory: UnitOfWorkFactory, clock: Clock, grace: timed
                     post.workspace_id,
                     now,
                     post_id=post.id,
-                    payload={"scheduled_at": post.scheduled_at.isoformat(), "reason": reason},
+                    payload={**post.snapshot(), "status": "failed", "reason": reason},
                 )
             )
             await uow.commit()

@@ -46,14 +46,14 @@ async def slack_member(
         if member is None:
             first = not await uow.members.list(workspace_id)
             role = Role.OWNER if first else (role_if_new or Role.VIEWER)
-            name = await _free_name(uow, workspace_id, profile.name or profile.user_id)
+            name = await free_name(uow, workspace_id, profile.name or profile.user_id)
             member = await uow.members.add(
                 Member(
                     workspace_id,
                     name,
                     role,
                     email=profile.email,
-                    timezone=_zone_or_none(profile.timezone),
+                    timezone=zone_or_none(profile.timezone),
                     slack_user_id=profile.user_id,
                 )
             )
@@ -69,7 +69,7 @@ async def slack_member(
     return Actor(workspace_id, member.id)
 
 
-async def _free_name(uow: UnitOfWork, workspace_id: int, wanted: str) -> str:
+async def free_name(uow: UnitOfWork, workspace_id: int, wanted: str) -> str:
     """Member names are unique in a workspace; two Slack users may share a display name."""
     base = "".join(c for c in wanted.strip().lstrip("@") if not c.isspace()) or "member"
     name, n = base, 1
@@ -79,7 +79,7 @@ async def _free_name(uow: UnitOfWork, workspace_id: int, wanted: str) -> str:
     return name
 
 
-def _zone_or_none(zone: str | None) -> str | None:
+def zone_or_none(zone: str | None) -> str | None:
     if not zone:
         return None
     try:
@@ -88,12 +88,7 @@ def _zone_or_none(zone: str | None) -> str | None:
         return None
 
 
-async def known_slack_user(svc: Services, workspace_id: int, user_id: str) -> bool:
+async def slack_member_name(svc: Services, workspace_id: int, user_id: str) -> str | None:
     async with svc.uow() as uow:
-        return await uow.members.by_slack_user(workspace_id, user_id) is not None
-
-
-async def member_name(svc: Services, actor: Actor) -> str:
-    async with svc.uow() as uow:
-        member = await uow.members.get(actor.member_id)
-    return member.name if member else ""
+        member = await uow.members.by_slack_user(workspace_id, user_id)
+    return member.name if member else None

@@ -48,8 +48,7 @@ async def label_post(svc: Services, actor: Actor, number: int, raw: Sequence[str
         await load_actor(uow, actor, Action.WRITE_POST)
         post = await find_post(uow, actor.workspace_id, number)
         post.labels = list(dict.fromkeys([*post.labels, *names]))
-        if not await uow.posts.save(post):
-            raise ValidationFailed(f"Post {number} changed meanwhile; try again.")
+        await uow.posts.set_labels(post)
         await uow.commit()
     return post
 
@@ -62,7 +61,6 @@ async def unlabel_post(svc: Services, actor: Actor, number: int, raw: str) -> Po
         if name not in post.labels:
             raise NotFound(f"Post {number} has no label “{name}”.")
         post.labels = [n for n in post.labels if n != name]
-        if not await uow.posts.save(post):
-            raise ValidationFailed(f"Post {number} changed meanwhile; try again.")
+        await uow.posts.set_labels(post)
         await uow.commit()
     return post

@@ -6,6 +6,7 @@ from core.errors import NotFound, ValidationFailed
 from core.events import DomainEvent, EventKind
 from core.roles import Action, Role
 from core.usecases.context import Actor, Services, load_actor
+from core.usecases.identities import ChatProfile, free_name, zone_or_none
 from core.workspace import Member, Workspace, check_timezone
 
 
@@ -43,6 +44,14 @@ async def ensure_member(
     return member
 
 
+def _role(word: str) -> Role:
+    try:
+        return Role(word.lower())
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise ValidationFailed(f"“{word}” is not a role; roles are {roles}.") from None
+
+
 async def set_my_timezone(svc: Services, actor: Actor, zone: str) -> Member:
     zone = check_timezone(zone.strip())
     async with svc.uow() as uow:
@@ -54,11 +63,7 @@ async def set_my_timezone(svc: Services, actor: Actor, zone: str) -> Member:
 
 
 async def set_role(svc: Services, actor: Actor, name: str, role: str) -> Member:
-    try:
-        new_role = Role(role.lower())
-    except ValueError:
-        roles = ", ".join(r.value for r in Role)
-        raise ValidationFailed(f"“{role}” is not a role; roles are {roles}.") from None
+    new_role = _role(role)
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_MEMBERS)
         member = await uow.members.by_name(actor.workspace_id, name.lstrip("@"))
@@ -117,5 +122,47 @@ async def remove_member(svc: Services, actor: Actor, name: str) -> Member:
         if owners == [member]:
             raise ValidationFailed(f"{member.name} is the only owner and cannot be removed.")
         await uow.members.remove(member.id)
+        await uow.commit()
+    return member
+
+
+async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: str) -> Member:
+    """Add a person with a role; only owners and admins may, and only newcomers."""
+    new_role = _role(role)
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        existing = (
+            await uow.members.by_slack_user(actor.workspace_id, person.user_id)
+            if person.user_id
+            else await uow.members.by_name(actor.workspace_id, person.name)
+        )
+        if existing is not None:
+            raise ValidationFailed(
+                f"@{existing.name} is already a member ({existing.role.value}); "
+                f"use `members role @{existing.name} <role>` to change it."
+            )
+        member = await uow.members.add(
+            Member(
+                actor.workspace_id,
+                await free_name(uow, actor.workspace_id, person.name),
+                new_role,
+                email=person.email,
+                timezone=zone_or_none(person.timezone),
+                slack_user_id=person.user_id or None,
+            )
+        )
+        await uow.events.add(
+            DomainEvent(
+                EventKind.MEMBER_JOINED,
+                actor.workspace_id,
+                svc.clock.now(),
+                payload={
+                    "member_id": member.id,
+                    "name": member.name,
+                    "role": new_role.value,
+                    "actor_id": actor.member_id,
+                },
+            )
+        )
         await uow.commit()
     return member

@@ -162,7 +162,8 @@ async def delete_post(svc: Services, actor: Actor, number: int) -> Post:
             raise ValidationFailed(
                 f"Post {number} is being published right now; try again in a minute."
             )
-        await uow.posts.remove(post.id)
+        if not await uow.posts.remove(post):
+            raise Conflict(f"Post {number} changed meanwhile (it may be publishing); try again.")
         await uow.commit()
     return post
 

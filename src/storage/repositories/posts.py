@@ -100,11 +100,18 @@ class SqlPostRepository:
         post.version += 1
         return True
 
-    async def remove(self, post_id: int) -> None:
+    async def set_labels(self, post: Post) -> None:
+        await set_post_labels(self._session, post.workspace_id, post.id, post.labels)
+
+    async def remove(self, post: Post) -> bool:
         # Entries and label links go with the post (ON DELETE CASCADE).
-        await self._session.execute(
-            delete(PostRow).where(PostRow.id == post_id).execution_options(**NO_SYNC)
+        stmt = (
+            delete(PostRow)
+            .where(PostRow.id == post.id, PostRow.version == post.version)
+            .returning(PostRow.id)
+            .execution_options(**NO_SYNC)
         )
+        return (await self._session.execute(stmt)).scalar_one_or_none() is not None
 
     async def list(self, workspace_id: int, query: PostFilter) -> list[Post]:
         return await self._load(filtered_select(workspace_id, query))
