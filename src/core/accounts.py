@@ -1,7 +1,7 @@
 """Social accounts and the facts we rely on about each platform."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -21,13 +21,17 @@ class PlatformSpec:
     # A platform that deduplicates by a key we choose can be re-sent after a crash
     # without risking a double post; the others must fail as "interrupted".
     honours_idempotency_key: bool
+    # How long the platform remembers a key (None: for ever). Past it, a re-send could
+    # post twice, so recovery fails the entry instead.
+    idempotency_window: timedelta | None = None
 
 
 PLATFORMS: dict[str, PlatformSpec] = {
     spec.name: spec
     for spec in (
         PlatformSpec("sandbox", "Sandbox", "sandbox_post", 5000, True),
-        PlatformSpec("mastodon", "Mastodon", "mastodon_status", 500, True),
+        # Mastodon keeps Idempotency-Key answers for one hour.
+        PlatformSpec("mastodon", "Mastodon", "mastodon_status", 500, True, timedelta(hours=1)),
         PlatformSpec("bluesky", "Bluesky", "bluesky_post", 300, False),
         PlatformSpec("linkedin", "LinkedIn", "linkedin_post", 3000, False),
         PlatformSpec("x", "X", "x_post", 280, False),

@@ -1,33 +1,119 @@
-"""Reading times people type, in their own time zone, and showing them back."""
+"""Reading times people type, in their own time zone, and showing them back.
 
-from datetime import UTC, datetime
+Text falls into one of these kinds:
+
+- an amount from now ("in 2 hours", "90 minutes from now", "3 days ago", "now"):
+  minutes and hours are added to the UTC instant, so a DST change does not stretch or
+  shrink them; days and weeks keep the local wall-clock time.
+- a clock time alone ("9am", "noon", "17:30"): today in the member's zone.
+- a weekday, with or without a time ("friday 17:30", "monday"): the most recent such
+  day in the member's zone, today included.
+- any other wall-clock text ("tomorrow 9am", "next monday 9am", "dec 3 10am",
+  "2026-12-01 14:30"): read by dateparser as naive local time, relative to the
+  member's local now.
+- text with its own offset ("2026-12-01T14:30Z", "2026-12-01 14:30 +01:00"): kept.
+
+Local wall-clock times get the offset valid on *their* date, not today's. A time that
+does not exist (skipped by a spring-forward) moves forward by the gap; a time that
+happens twice (autumn fall-back) is the first of the two.
+
+``parse_when`` is for scheduling and wants the future: a clock time at or before now is
+tomorrow's, a weekday in the past is next week's. Dates are never moved: a past date is
+refused by ``require_future``. ``parse_moment`` is for reading ranges and moves nothing;
+a date without a time is the start of that day (or its end, for the end of a range).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum, auto
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import dateparser
+from dateparser.date import DateDataParser
 
 from core.errors import ValidationFailed
 
 EXAMPLES = '"tomorrow 9am", "in 2 hours", "friday 17:30", "2026-12-01 14:30"'
 
 
+class _Kind(Enum):
+    AMOUNT = auto()  # an amount from now; the instant is final
+    CLOCK = auto()  # a time of day alone, placed today
+    WEEKDAY = auto()  # a weekday name, placed on its most recent day
+    DATED = auto()  # other wall-clock text, as dateparser read it
+    FIXED = auto()  # the text carried its own offset; the instant is final
+
+
+@dataclass(frozen=True)
+class _Reading:
+    kind: _Kind
+    instant: datetime  # aware, UTC, not yet truncated
+    local: datetime | None  # naive wall-clock time in the member's zone (not AMOUNT/FIXED)
+    period: str  # "time" when a time of day was given, else "day", "week", "month", "year"
+
+
+_TIME = (
+    r"noon|midday|midnight"
+    r"|(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"|(?:[01]?\d|2[0-3]):[0-5]\d"
+)
+_WEEKDAY_NAME = (
+    r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?"
+    r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+)
+_WEEKDAY_NUMBER = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_CLOCK_ALONE = re.compile(rf"(?:at )?(?P<time>{_TIME})")
+_WEEKDAY = re.compile(
+    rf"(?:(?:at )?(?P<before>{_TIME}) )?(?:on )?(?P<day>{_WEEKDAY_NAME})"
+    rf"(?: (?:at )?(?P<after>{_TIME}))?"
+)
+_UNIT = r"minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w"
+_AMOUNT = rf"(?:\d+|an?|one) ?(?:{_UNIT})"
+_AMOUNTS = rf"{_AMOUNT}(?: ?{_AMOUNT})*"
+_FROM_NOW = re.compile(
+    rf"in (?P<ahead>{_AMOUNTS})|(?P<later>{_AMOUNTS}) (?:from now|later)"
+    rf"|(?P<ago>{_AMOUNTS}) ago|(?P<now>(?:right )?now)"
+)
+_ONE_AMOUNT = re.compile(rf"(?P<count>\d+|an?|one) ?(?P<unit>{_UNIT})")
+# dateparser's own relative phrases ("in 2 months", "a year ago") are not dates to round.
+_RELATIVE_WORDS = re.compile(r"^in |\bago$|\bfrom now$|\blater$")
+_DATE_PERIODS = ("day", "week", "month", "year")
+
+
 def parse_when(text: str, timezone: str, now: datetime) -> datetime:
-    """Parse ``text`` in ``timezone`` relative to ``now``; return UTC, to the minute."""
+    """Read ``text`` as a time to schedule at; return UTC, to the minute.
+
+    A clock time at or before now is tomorrow's; a weekday already past is next week's.
+    Dates are never moved (``require_future`` refuses a past one).
+    """
     zone = ZoneInfo(timezone)
-    local_now = now.astimezone(zone).replace(tzinfo=None)
-    parsed: datetime | None = dateparser.parse(
-        text.strip(),
-        languages=["en"],
-        settings={
-            "TIMEZONE": timezone,
-            "TO_TIMEZONE": "UTC",
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": local_now,
-        },
-    )
-    if parsed is None or not text.strip():
-        raise ValidationFailed(f"I could not read “{text}” as a time. Try {EXAMPLES}.")
-    return parsed.astimezone(UTC).replace(second=0, microsecond=0)
+    reading = _read(text, zone, now)
+    if reading.local is None or reading.kind not in (_Kind.CLOCK, _Kind.WEEKDAY):
+        return _minute(reading.instant)
+    step = timedelta(days=1) if reading.kind is _Kind.CLOCK else timedelta(weeks=1)
+    local = reading.local
+    when = _minute(_aware(local, zone))
+    while when <= _minute(now):
+        local += step
+        when = _minute(_aware(local, zone))
+    return when
+
+
+def parse_moment(text: str, timezone: str, now: datetime, *, end_of_day: bool = False) -> datetime:
+    """Read ``text`` as one end of a range (``list from … to …``, a calendar day); UTC.
+
+    Nothing is moved to the future: a weekday is its most recent day (today included),
+    a clock time is today's. A date without a time is the start of that day, or with
+    ``end_of_day`` the next local midnight, so a range ending on a date includes it.
+    "last week", "december", "2026" likewise mean the start (or end) of that period.
+    """
+    zone = ZoneInfo(timezone)
+    reading = _read(text, zone, now)
+    if reading.local is None or reading.period not in _DATE_PERIODS:
+        return _minute(reading.instant)
+    start, following = _period_bounds(reading.local.date(), reading.period)
+    return _minute(_aware(datetime.combine(following if end_of_day else start, time()), zone))
 
 
 def require_future(when: datetime, now: datetime, timezone: str) -> datetime:
@@ -47,3 +133,114 @@ def show_time(when: datetime, timezone: str) -> str:
     if timezone == "UTC":
         return utc
     return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({utc})"
+
+
+def _read(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
+    """Classify and place ``text`` without moving it to the future or the past."""
+    typed = " ".join(text.strip().lower().replace(",", " ").split())
+    if not typed:
+        raise _unreadable(text)
+    now = now.astimezone(UTC)
+    local_now = now.astimezone(zone).replace(tzinfo=None, fold=0)
+
+    amount = _FROM_NOW.fullmatch(typed.replace(" and ", " ").replace("half an hour", "30m"))
+    if amount is not None:
+        return _Reading(_Kind.AMOUNT, _from_now(amount, zone, now), None, "time")
+
+    clock = _CLOCK_ALONE.fullmatch(typed)
+    if clock is not None:
+        local = datetime.combine(local_now.date(), _clock(clock["time"]))
+        return _Reading(_Kind.CLOCK, _aware(local, zone), local, "time")
+
+    weekday = _WEEKDAY.fullmatch(typed)
+    if weekday is not None and not (weekday["before"] and weekday["after"]):
+        wanted = _WEEKDAY_NUMBER[weekday["day"][:3]]
+        day = local_now.date() - timedelta(days=(local_now.weekday() - wanted) % 7)
+        given = weekday["before"] or weekday["after"]
+        local = datetime.combine(day, _clock(given) if given else time())
+        return _Reading(_Kind.WEEKDAY, _aware(local, zone), local, "time" if given else "day")
+
+    settings = {"RELATIVE_BASE": local_now, "RETURN_TIME_AS_PERIOD": True}
+    parser = DateDataParser(languages=["en"], settings=settings)
+    data: Any = parser.get_date_data(" ".join(text.split()))
+    parsed: datetime | None = data.date_obj
+    period: str = data.period or "day"
+    if parsed is None:
+        raise _unreadable(text)
+    if parsed.tzinfo is not None:
+        return _Reading(_Kind.FIXED, parsed.astimezone(UTC), None, "time")
+    if _RELATIVE_WORDS.search(typed):
+        period = "time"
+    elif period not in _DATE_PERIODS:
+        period = "time"  # "time", or a part of the day such as "tonight"
+    return _Reading(_Kind.DATED, _aware(parsed, zone), parsed, period)
+
+
+def _from_now(amount: re.Match[str], zone: ZoneInfo, now: datetime) -> datetime:
+    """Days and weeks on the local wall clock, then minutes and hours on the UTC instant."""
+    if amount["now"]:
+        return now
+    sign = -1 if amount["ago"] else 1
+    days = minutes = 0
+    for part in _ONE_AMOUNT.finditer(amount["ahead"] or amount["later"] or amount["ago"]):
+        count = int(part["count"]) if part["count"].isdigit() else 1
+        unit = part["unit"][0]
+        if unit == "w":
+            days += 7 * count
+        elif unit == "d":
+            days += count
+        elif unit == "h":
+            minutes += 60 * count
+        else:
+            minutes += count
+    moved = now
+    if days:
+        wall = now.astimezone(zone).replace(tzinfo=None, fold=0)
+        moved = _aware(wall + timedelta(days=sign * days), zone)
+    return moved + timedelta(minutes=sign * minutes)
+
+
+def _clock(typed: str) -> time:
+    """A time of day from text that ``_TIME`` matched."""
+    if typed in ("noon", "midday"):
+        return time(12)
+    if typed == "midnight":
+        return time(0)
+    numbers = re.findall(r"\d+", typed)
+    hour, minute = int(numbers[0]), int(numbers[1]) if len(numbers) > 1 else 0
+    if "p" in typed and hour != 12:
+        hour += 12
+    elif "a" in typed and hour == 12:
+        hour = 0
+    return time(hour, minute)
+
+
+def _aware(local: datetime, zone: ZoneInfo) -> datetime:
+    """Give a naive local time the offset valid on its date; return it in UTC.
+
+    With fold=0 a repeated time is its first occurrence, and a skipped time takes the
+    offset from before the change, which lands it past the gap by the gap's length
+    (02:30 on a spring-forward night at 02:00 becomes 03:30).
+    """
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def _period_bounds(day: date, period: str) -> tuple[date, date]:
+    """The first day of the day/week/month/year containing ``day``, and of the next."""
+    if period == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(weeks=1)
+    if period == "month":
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1)
+    if period == "year":
+        return date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    return day, day + timedelta(days=1)
+
+
+def _minute(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _unreadable(text: str) -> ValidationFailed:
+    return ValidationFailed(f"I could not read “{text}” as a time. Try {EXAMPLES}.")

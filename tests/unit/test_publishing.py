@@ -273,3 +273,27 @@ async def test_delete_refuses_a_post_claimed_meanwhile(world: World) -> None:
         with pytest.raises(Conflict):
             if not await uow.posts.remove(loaded):
                 raise Conflict("changed")
+
+
+async def test_a_mastodon_entry_interrupted_past_its_key_window_is_not_resent(
+    world: World,
+) -> None:
+    number = await scheduled(world, accounts=["masto"])
+    await _crash_mid_publish(world, number)
+    world.clock.advance(timedelta(hours=2))  # the bot was down beyond Mastodon's hour
+    await world.ticker.tick()
+    post = (await show_post(world.svc, world.owner, number)).post
+    assert post.entries[0].error_message == INTERRUPTED
+    assert world.platform.sent == []
+
+
+async def test_a_mastodon_entry_interrupted_recently_is_resent_with_its_key(
+    world: World,
+) -> None:
+    number = await scheduled(world, accounts=["masto"])
+    await _crash_mid_publish(world, number)
+    world.clock.advance(timedelta(minutes=11))
+    await world.ticker.tick()
+    assert (await state(world, number))[0] is PostStatus.PUBLISHED
+    entry = (await show_post(world.svc, world.owner, number)).post.entries[0]
+    assert [r.idempotency_key for r in world.platform.sent] == [f"trypost-entry-{entry.id}-0"]

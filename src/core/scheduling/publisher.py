@@ -57,7 +57,7 @@ class Publisher:
         self._platforms = platforms
         self._clock = clock
         self._slots = asyncio.Semaphore(concurrency)
-        self._lease = lease
+        self.lease = lease
         self._retry = retry
         self._sleep = sleep
 
@@ -103,7 +103,7 @@ class Publisher:
                 return None
             entry.move(EntryStatus.PUBLISHING)
             entry.attempts += 1
-            entry.lease_until = now + self._lease
+            entry.lease_until = now + self.lease
             if not await uow.entries.compare_and_set(entry):
                 return None  # another worker claimed it first
             post = await uow.posts.get(entry.post_id)

@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 INTERRUPTED = "interrupted — check the platform before retrying"
 
 
-async def recover_interrupted(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
+async def recover_interrupted(
+    uow_factory: UnitOfWorkFactory, clock: Clock, lease: timedelta = timedelta(minutes=10)
+) -> int:
     """Entries left publishing past their lease: the worker that held them is gone.
 
     A platform that honours idempotency keys gets the same request again (same key,
@@ -34,8 +36,9 @@ async def recover_interrupted(uow_factory: UnitOfWorkFactory, clock: Clock) -> i
             )
             if post is None or entry is None or entry.version != stale_entry.version:
                 continue
+            started = entry.lease_until - lease if entry.lease_until else now
             entry.lease_until = None
-            if PLATFORMS[entry.platform].honours_idempotency_key:
+            if _resendable(entry.platform, started, now):
                 entry.move(EntryStatus.PENDING)
             else:
                 entry.move(EntryStatus.FAILED)
@@ -107,6 +110,14 @@ async def fail_missed(uow_factory: UnitOfWorkFactory, clock: Clock, grace: timed
             await uow.commit()
             missed += 1
     return missed
+
+
+def _resendable(platform: str, started: datetime, now: datetime) -> bool:
+    """Only while the platform still remembers the interrupted attempt's key."""
+    spec = PLATFORMS[platform]
+    if not spec.honours_idempotency_key:
+        return False
+    return spec.idempotency_window is None or now - started < spec.idempotency_window
 
 
 def _missed_reason(scheduled_at: datetime) -> str:
