@@ -121,6 +121,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     if settings.uses_sqlite:
         _ensure_sqlite_folder(settings.database_url)
         await upgrade_engine(engine)
+    else:
+        # Fail at start, in one line, rather than on the first tick.
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
     uow = SqlUnitOfWorkFactory(session_factory(engine), cipher)
     platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
     publisher = Publisher(uow, platforms, clock)

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.app import App, SettingError, build_app
 from bot.logs import configure_logging
@@ -24,6 +26,8 @@ cli = typer.Typer(
     help="trypost-bot: schedule, review and publish social posts from chat.",
     no_args_is_help=False,
     add_completion=False,
+    # Rich tracebacks print local variables, and locals can hold secrets.
+    pretty_exceptions_enable=False,
 )
 db = typer.Typer(help="Database maintenance.")
 cli.add_typer(db, name="db")
@@ -53,6 +57,8 @@ def _with_app(
             app = await build_app(settings, clock=clock)
         except SettingError as bad:
             _fail(str(bad))
+        except (OSError, SQLAlchemyError) as unreachable:
+            _fail(_database_problem(settings, unreachable))
         try:
             await body(app)
         finally:
@@ -188,8 +194,19 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     configure_logging()
-    asyncio.run(upgrade(settings.database_url))
+    try:
+        asyncio.run(upgrade(settings.database_url))
+    except (OSError, SQLAlchemyError) as unreachable:
+        _fail(_database_problem(settings, unreachable))
     typer.echo("database is up to date")
+
+
+def _database_problem(settings: Settings, error: Exception) -> str:
+    """One line naming the database (password hidden) and what went wrong."""
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return f"cannot use the database {where} (TRYPOST_DATABASE_URL): {reason}"
 
 
 def main() -> None:

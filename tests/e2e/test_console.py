@@ -172,6 +172,11 @@ list
         ("TRYPOST_DATABASE_URL", "mysql://db/x", "bad setting TRYPOST_DATABASE_URL"),
         ("TRYPOST_SMTP_URL", "ftp://user:hunter2@mail", "TRYPOST_SMTP_URL must start with"),
         ("PORT", "eighty", "bad setting PORT"),
+        (
+            "TRYPOST_DATABASE_URL",
+            "postgresql+asyncpg://postgres:hunter2@127.0.0.1:1/x",
+            "cannot use the database postgresql+asyncpg://postgres:***@127.0.0.1:1/x",
+        ),
     ],
 )
 def test_a_bad_setting_stops_with_one_line(

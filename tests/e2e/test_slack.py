@@ -84,7 +84,7 @@ async def test_publish_now_answers_with_one_message_updated_live(tmp_path: Path)
         await setup_accounts(bot)
         replies = await bot.command('now "Hot off the press"')
         assert "Publishing post 1" in replies[0]
-        assert "Post 1 sent" in replies[-1]
+        assert "Post 1 published" in replies[-1]
         responses = bot.slack.responses_to(f"cmd{bot.serial}")
         assert all(r.get("replace_original") for r in responses[1:])
 

@@ -1,11 +1,11 @@
 """Times are read in the member's zone, kept in UTC to the minute, never in the past."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from core.errors import ValidationFailed
-from core.timeparse import parse_when, require_future, show_time
+from core.timeparse import parse_moment, parse_when, require_future, show_time
 
 NOW = datetime(2026, 11, 25, 14, 7, 33, tzinfo=UTC)  # a Wednesday
 
@@ -57,3 +57,212 @@ def test_the_current_minute_counts_as_past() -> None:
 def test_show_time_gives_local_then_utc() -> None:
     shown = show_time(datetime(2026, 12, 1, 13, 30, tzinfo=UTC), "Europe/Paris")
     assert shown == "Tue 2026-12-01 14:30 CET (2026-12-01 13:30 UTC)"
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# Each case: what "now" is (UTC, with the local wall clock noted), the member's zone,
+# the text, and the UTC minute it must mean when scheduling. Offsets: Paris CET +1 /
+# CEST +2 (2026 changes: Sun Mar 29 02:00→03:00, Sun Oct 25 03:00→02:00); New York
+# EST -5 / EDT -4 (Sun Mar 8 02:00→03:00, Sun Nov 1 02:00→01:00); Tokyo +9;
+# Los Angeles PST -8.
+NOV30 = utc(2026, 11, 30, 14)  # Mon 14:00 UTC, last day of the month
+DEC31 = utc(2026, 12, 31, 20)  # Thu 20:00 UTC, last evening of the year
+PARIS_NEW_YEAR = utc(2026, 12, 31, 23, 30)  # Fri 2027-01-01 00:30 CET
+TOKYO_MORNING = utc(2026, 11, 24, 23)  # Wed 2026-11-25 08:00 JST
+LA_NIGHT = utc(2026, 12, 1, 6)  # Mon 2026-11-30 22:00 PST
+PARIS_SPRING_EVE = utc(2026, 3, 28, 20)  # Sat 21:00 CET
+PARIS_SPRING_NIGHT = utc(2026, 3, 29, 0, 30)  # Sun 01:30 CET, half an hour before the jump
+PARIS_AUTUMN_EVE = utc(2026, 10, 24, 20)  # Sat 22:00 CEST
+PARIS_AUTUMN_NIGHT = utc(2026, 10, 25, 0, 15)  # Sun 02:15 CEST, the first 02:15
+NY_SPRING_EVE = utc(2026, 3, 8, 3)  # Sat 2026-03-07 22:00 EST
+NY_SPRING_NIGHT = utc(2026, 3, 8, 6)  # Sun 01:00 EST, an hour before the jump
+NY_AUTUMN_EVE = utc(2026, 11, 1, 2)  # Sat 2026-10-31 22:00 EDT
+NY_AUTUMN_NIGHT = utc(2026, 11, 1, 4, 30)  # Sun 00:30 EDT, the day clocks go back
+
+
+@pytest.mark.parametrize(
+    ("now", "zone", "text", "expected"),
+    [
+        # Month end in UTC: "9am" already passed today, so it is Dec 1, not Nov 1.
+        (NOV30, "UTC", "9am", utc(2026, 12, 1, 9)),
+        (NOV30, "UTC", "tomorrow 9am", utc(2026, 12, 1, 9)),
+        (NOV30, "UTC", "in 2 hours", utc(2026, 11, 30, 16)),
+        (NOV30, "UTC", "friday 17:30", utc(2026, 12, 4, 17, 30)),
+        (NOV30, "UTC", "2026-12-01 14:30", utc(2026, 12, 1, 14, 30)),
+        (NOV30, "UTC", "2026-12-01T14:30Z", utc(2026, 12, 1, 14, 30)),
+        # Year end in UTC: tomorrow is in 2027; never 2027-12-01.
+        (DEC31, "UTC", "9am", utc(2027, 1, 1, 9)),
+        (DEC31, "UTC", "17:30", utc(2027, 1, 1, 17, 30)),
+        (DEC31, "UTC", "tomorrow 9am", utc(2027, 1, 1, 9)),
+        (DEC31, "UTC", "in 2 hours", utc(2026, 12, 31, 22)),
+        (DEC31, "UTC", "in 5 hours", utc(2027, 1, 1, 1)),
+        (DEC31, "UTC", "friday 17:30", utc(2027, 1, 1, 17, 30)),
+        (DEC31, "UTC", "2027-01-04 10:00", utc(2027, 1, 4, 10)),
+        # Already 2027 in Paris while still 2026 in UTC.
+        (PARIS_NEW_YEAR, "Europe/Paris", "9am", utc(2027, 1, 1, 8)),
+        (PARIS_NEW_YEAR, "Europe/Paris", "tomorrow 9am", utc(2027, 1, 2, 8)),
+        (PARIS_NEW_YEAR, "Europe/Paris", "in 2 hours", utc(2027, 1, 1, 1, 30)),
+        (PARIS_NEW_YEAR, "Europe/Paris", "friday 17:30", utc(2027, 1, 1, 16, 30)),
+        (PARIS_NEW_YEAR, "Europe/Paris", "2027-01-01T12:00Z", utc(2027, 1, 1, 12)),
+        # An explicit date is never moved, even when past (require_future refuses it).
+        (PARIS_NEW_YEAR, "Europe/Paris", "2026-12-31 23:00", utc(2026, 12, 31, 22)),
+        # Tokyo at 08:00: "9am" is in an hour, today local (yesterday in UTC).
+        (TOKYO_MORNING, "Asia/Tokyo", "9am", utc(2026, 11, 25, 0)),
+        (TOKYO_MORNING, "Asia/Tokyo", "tomorrow 9am", utc(2026, 11, 26, 0)),
+        (TOKYO_MORNING, "Asia/Tokyo", "in 2 hours", utc(2026, 11, 25, 1)),
+        (TOKYO_MORNING, "Asia/Tokyo", "friday 17:30", utc(2026, 11, 27, 8, 30)),
+        (TOKYO_MORNING, "Asia/Tokyo", "2026-12-01 14:30", utc(2026, 12, 1, 5, 30)),
+        (TOKYO_MORNING, "Asia/Tokyo", "2026-12-01T14:30Z", utc(2026, 12, 1, 14, 30)),
+        # Los Angeles at 22:00 on Nov 30 (already Dec 1 in UTC).
+        (LA_NIGHT, "America/Los_Angeles", "9am", utc(2026, 12, 1, 17)),
+        (LA_NIGHT, "America/Los_Angeles", "tomorrow 9am", utc(2026, 12, 1, 17)),
+        (LA_NIGHT, "America/Los_Angeles", "in 2 hours", utc(2026, 12, 1, 8)),
+        (LA_NIGHT, "America/Los_Angeles", "friday 17:30", utc(2026, 12, 5, 1, 30)),
+        (LA_NIGHT, "America/Los_Angeles", "2026-12-01 14:30", utc(2026, 12, 1, 22, 30)),
+        (LA_NIGHT, "America/Los_Angeles", "2026-12-01T14:30Z", utc(2026, 12, 1, 14, 30)),
+        # Paris, spring forward on Sun 2026-03-29: tomorrow is already summer time.
+        (PARIS_SPRING_EVE, "Europe/Paris", "9am", utc(2026, 3, 29, 7)),
+        (PARIS_SPRING_EVE, "Europe/Paris", "tomorrow 9am", utc(2026, 3, 29, 7)),
+        (PARIS_SPRING_EVE, "Europe/Paris", "in 2 hours", utc(2026, 3, 28, 22)),
+        (PARIS_SPRING_EVE, "Europe/Paris", "friday 17:30", utc(2026, 4, 3, 15, 30)),
+        (PARIS_SPRING_EVE, "Europe/Paris", "in 1 day", utc(2026, 3, 29, 19)),
+        (PARIS_SPRING_EVE, "Europe/Paris", "2026-03-29T09:00Z", utc(2026, 3, 29, 9)),
+        # Two real hours, across the jump (the wall clock moves three).
+        (PARIS_SPRING_NIGHT, "Europe/Paris", "in 2 hours", utc(2026, 3, 29, 2, 30)),
+        (PARIS_SPRING_NIGHT, "Europe/Paris", "9am", utc(2026, 3, 29, 7)),
+        # 02:30 does not exist that night: it moves forward to 03:30 CEST.
+        (PARIS_SPRING_NIGHT, "Europe/Paris", "2:30am", utc(2026, 3, 29, 1, 30)),
+        # Paris, fall back on Sun 2026-10-25: tomorrow is winter time again.
+        (PARIS_AUTUMN_EVE, "Europe/Paris", "9am", utc(2026, 10, 25, 8)),
+        (PARIS_AUTUMN_EVE, "Europe/Paris", "tomorrow 9am", utc(2026, 10, 25, 8)),
+        (PARIS_AUTUMN_EVE, "Europe/Paris", "in 2 hours", utc(2026, 10, 24, 22)),
+        (PARIS_AUTUMN_EVE, "Europe/Paris", "friday 17:30", utc(2026, 10, 30, 16, 30)),
+        (PARIS_AUTUMN_EVE, "Europe/Paris", "2026-10-25 14:30", utc(2026, 10, 25, 13, 30)),
+        (PARIS_AUTUMN_NIGHT, "Europe/Paris", "in 2 hours", utc(2026, 10, 25, 2, 15)),
+        # 02:30 happens twice that night: the first one (still CEST).
+        (PARIS_AUTUMN_NIGHT, "Europe/Paris", "2:30am", utc(2026, 10, 25, 0, 30)),
+        # New York, spring forward on Sun 2026-03-08.
+        (NY_SPRING_EVE, "America/New_York", "9am", utc(2026, 3, 8, 13)),
+        (NY_SPRING_EVE, "America/New_York", "tomorrow 9am", utc(2026, 3, 8, 13)),
+        (NY_SPRING_EVE, "America/New_York", "in 2 hours", utc(2026, 3, 8, 5)),
+        (NY_SPRING_EVE, "America/New_York", "friday 17:30", utc(2026, 3, 13, 21, 30)),
+        (NY_SPRING_NIGHT, "America/New_York", "in 2 hours", utc(2026, 3, 8, 8)),
+        (NY_SPRING_NIGHT, "America/New_York", "tomorrow 9am", utc(2026, 3, 9, 13)),
+        (NY_SPRING_NIGHT, "America/New_York", "2:30am", utc(2026, 3, 8, 7, 30)),
+        (NY_SPRING_NIGHT, "America/New_York", "2026-03-08T12:00Z", utc(2026, 3, 8, 12)),
+        # New York, fall back on Sun 2026-11-01.
+        (NY_AUTUMN_EVE, "America/New_York", "9am", utc(2026, 11, 1, 14)),
+        (NY_AUTUMN_EVE, "America/New_York", "tomorrow 9am", utc(2026, 11, 1, 14)),
+        (NY_AUTUMN_EVE, "America/New_York", "in 2 hours", utc(2026, 11, 1, 4)),
+        (NY_AUTUMN_EVE, "America/New_York", "friday 17:30", utc(2026, 11, 6, 22, 30)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "tomorrow 9am", utc(2026, 11, 2, 14)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "9am", utc(2026, 11, 1, 14)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "in 2 hours", utc(2026, 11, 1, 6, 30)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "in 1 day", utc(2026, 11, 2, 5, 30)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "1:30am", utc(2026, 11, 1, 5, 30)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "2026-11-01 12:00", utc(2026, 11, 1, 17)),
+        (NY_AUTUMN_NIGHT, "America/New_York", "2026-11-01T12:00Z", utc(2026, 11, 1, 12)),
+    ],
+)
+def test_scheduling_times_across_month_year_and_dst_edges(
+    now: datetime, zone: str, text: str, expected: datetime
+) -> None:
+    assert parse_when(text, zone, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "expected"),
+    [
+        # NOW is Wed 2026-11-25 14:07:33 UTC = 15:07 CET.
+        ("now", "Europe/Paris", utc(2026, 11, 25, 14, 7)),
+        ("in 90 minutes", "Europe/Paris", utc(2026, 11, 25, 15, 37)),
+        ("2 hours from now", "Europe/Paris", utc(2026, 11, 25, 16, 7)),
+        ("in 1 hour and 30 minutes", "UTC", utc(2026, 11, 25, 15, 37)),
+        ("in 3 days", "Europe/Paris", utc(2026, 11, 28, 14, 7)),
+        ("in 2 weeks", "UTC", utc(2026, 12, 9, 14, 7)),
+        ("tomorrow", "Europe/Paris", utc(2026, 11, 26, 14, 7)),
+        ("17:30", "Europe/Paris", utc(2026, 11, 25, 16, 30)),
+        ("noon", "Europe/Paris", utc(2026, 11, 26, 11)),  # 12:00 CET has passed
+        ("midnight", "Europe/Paris", utc(2026, 11, 25, 23)),  # the coming one
+        ("14:07", "UTC", utc(2026, 11, 26, 14, 7)),  # the current minute counts as past
+        ("14:08", "UTC", utc(2026, 11, 25, 14, 8)),
+        ("wednesday 17:00", "Europe/Paris", utc(2026, 11, 25, 16)),  # later today
+        ("wednesday 9am", "Europe/Paris", utc(2026, 12, 2, 8)),  # passed today: next week
+        ("monday", "UTC", utc(2026, 11, 30)),
+        ("fri at 5pm", "UTC", utc(2026, 11, 27, 17)),
+        ("next monday 9am", "Europe/Paris", utc(2026, 11, 30, 8)),
+        ("dec 3 10am", "Europe/Paris", utc(2026, 12, 3, 9)),
+        ("2026-12-01 14:30 +01:00", "Asia/Tokyo", utc(2026, 12, 1, 13, 30)),
+        ("2026-07-01 14:30", "America/New_York", utc(2026, 7, 1, 18, 30)),  # EDT in July
+        ("2026-12-01 14:30", "America/New_York", utc(2026, 12, 1, 19, 30)),  # EST in Dec
+    ],
+)
+def test_scheduling_phrases(text: str, zone: str, expected: datetime) -> None:
+    assert parse_when(text, zone, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "zone", "text", "end_of_day", "expected"),
+    [
+        # NOW is Wed 2026-11-25: "monday" is the one just past, "wednesday" is today.
+        (NOW, "UTC", "monday", False, utc(2026, 11, 23)),
+        (NOW, "UTC", "monday", True, utc(2026, 11, 24)),
+        (NOW, "UTC", "wednesday", False, utc(2026, 11, 25)),
+        (NOW, "Europe/Paris", "monday", False, utc(2026, 11, 22, 23)),
+        (NOW, "UTC", "friday 17:30", False, utc(2026, 11, 20, 17, 30)),
+        (NOW, "UTC", "9am", False, utc(2026, 11, 25, 9)),  # not moved to tomorrow
+        (NOW, "UTC", "today", False, utc(2026, 11, 25)),
+        (NOW, "UTC", "today", True, utc(2026, 11, 26)),
+        (NOW, "UTC", "yesterday", False, utc(2026, 11, 24)),
+        (NOW, "UTC", "in 2 hours", True, utc(2026, 11, 25, 16, 7)),
+        (NOW, "UTC", "3 days ago", False, utc(2026, 11, 22, 14, 7)),
+        (NOW, "Europe/Paris", "2026-12-01", False, utc(2026, 11, 30, 23)),
+        (NOW, "Europe/Paris", "2026-12-01", True, utc(2026, 12, 1, 23)),
+        (NOW, "Europe/Paris", "2026-12-01 14:30", True, utc(2026, 12, 1, 13, 30)),
+        (NOW, "Europe/Paris", "2026-12-01T14:30Z", True, utc(2026, 12, 1, 14, 30)),
+        (NOW, "UTC", "last week", False, utc(2026, 11, 16)),
+        (NOW, "UTC", "last week", True, utc(2026, 11, 23)),
+        (NOW, "UTC", "december", False, utc(2026, 12, 1)),
+        (NOW, "UTC", "december", True, utc(2027, 1, 1)),
+        # A 25-hour day and a 23-hour day.
+        (NOW, "Europe/Paris", "2026-10-25", False, utc(2026, 10, 24, 22)),
+        (NOW, "Europe/Paris", "2026-10-25", True, utc(2026, 10, 25, 23)),
+        (NOW, "America/New_York", "2026-03-08", False, utc(2026, 3, 8, 5)),
+        (NOW, "America/New_York", "2026-03-08", True, utc(2026, 3, 9, 4)),
+        # The local date decides which day is "monday", not the UTC one.
+        (TOKYO_MORNING, "Asia/Tokyo", "monday", False, utc(2026, 11, 22, 15)),
+        (LA_NIGHT, "America/Los_Angeles", "monday", False, utc(2026, 11, 30, 8)),
+        (LA_NIGHT, "America/Los_Angeles", "monday", True, utc(2026, 12, 1, 8)),
+        (DEC31, "UTC", "friday", False, utc(2026, 12, 25)),
+        (PARIS_NEW_YEAR, "Europe/Paris", "friday", False, utc(2026, 12, 31, 23)),
+    ],
+)
+def test_range_ends_prefer_the_past_and_dates_cover_the_whole_day(
+    now: datetime, zone: str, text: str, end_of_day: bool, expected: datetime
+) -> None:
+    assert parse_moment(text, zone, now, end_of_day=end_of_day) == expected
+
+
+@pytest.mark.parametrize("text", ["blah", "", "   ", "the day after never", "32/13/2026", "25:00"])
+def test_an_unreadable_range_end_is_refused_with_examples(text: str) -> None:
+    with pytest.raises(ValidationFailed, match="tomorrow 9am") as caught:
+        parse_moment(text, "UTC", NOW, end_of_day=True)
+    assert "could not read" in caught.value.message
+
+
+def test_a_rolled_time_is_never_refused_as_past() -> None:
+    # The reviewer's reproductions: each is in the future, so require_future accepts it.
+    for now, zone in [
+        (NOV30, "UTC"),
+        (DEC31, "UTC"),
+        (LA_NIGHT, "America/Los_Angeles"),
+        (TOKYO_MORNING, "Asia/Tokyo"),
+        (NY_AUTUMN_NIGHT, "America/New_York"),
+    ]:
+        for text in ("9am", "tomorrow 9am", "in 2 hours", "friday 17:30"):
+            when = parse_when(text, zone, now)
+            assert require_future(when, now, zone) == when
+            assert when - now < timedelta(days=8)

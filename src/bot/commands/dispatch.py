@@ -82,7 +82,8 @@ async def _with_unread(reply: Reply, ctx: Context) -> Reply:
     return replace(reply, footer=f"📬 {unread} unread — `inbox`") if unread else reply
 
 
-async def _details(ctx: Context, number: int, headline: str) -> Reply:
+async def _details(ctx: Context, number: int, headline: str | None) -> Reply:
+    """The post as it stands; with no headline, the headline is its outcome."""
     return views.post_details(
         await queries.show_post(ctx.services, ctx.actor, number), headline=headline
     )
@@ -108,7 +109,7 @@ async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
 @handles(rq.Now)
 async def _now(req: rq.Now, ctx: Context) -> Reply:
     post = await posts.publish_now(ctx.services, ctx.actor, NewPost(req.text, req.accounts))
-    return await _details(ctx, post.number, f"Post {post.number} sent")
+    return await _details(ctx, post.number, None)
 
 
 @handles(rq.Draft)
@@ -185,7 +186,7 @@ async def _delete(req: rq.Delete, ctx: Context) -> Reply:
 @handles(rq.Retry)
 async def _retry(req: rq.Retry, ctx: Context) -> Reply:
     await posts.retry_post(ctx.services, ctx.actor, req.post)
-    return await _details(ctx, req.post, f"Post {req.post} retried")
+    return await _details(ctx, req.post, None)
 
 
 @handles(rq.Accounts)

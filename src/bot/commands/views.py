@@ -91,7 +91,7 @@ def post_details(details: PostDetails, headline: str | None = None) -> Reply:
         PostStatus.FAILED: Tone.ERROR,
     }.get(post.status, Tone.INFO)
     return Reply(
-        title=headline or f"Post {post.number}",
+        title=headline or f"Post {post.number} {said(post.status)}",
         text=post.text,
         tone=tone,
         fields=tuple(fields),

@@ -46,7 +46,7 @@ class Outbox:
         lease: timedelta = timedelta(minutes=5),
         backoff: Backoff = Backoff(),  # noqa: B008 - frozen value object
         batch: int = 50,
-        concurrency: int = 8,
+        parallel: int = 8,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -55,25 +55,32 @@ class Outbox:
         self._lease = lease
         self._backoff = backoff
         self._batch = batch
-        self._slots = asyncio.Semaphore(concurrency)
+        self._parallel = parallel
 
     async def dispatch_due(self) -> int:
-        """Send what is due now; return how many were sent."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            claimed = await uow.deliveries.claim_due(now, now + self._lease, self._batch)
-            await uow.commit()
-        results = await asyncio.gather(*(self._bounded(d) for d in claimed))
-        return sum(results)
+        """Send what is due now; return how many were sent.
 
-    async def _bounded(self, delivery: Delivery) -> bool:
-        async with self._slots:
-            try:
-                return await self._deliver(delivery)
-            except Exception:
-                # Left in 'sending': the lease brings it back; one bad row stops nothing.
-                log.exception("delivery crashed", extra={"delivery_id": delivery.id})
-                return False
+        Claims are taken a few at a time, no more than can be sent at once, so no
+        claimed delivery waits in a queue while its lease runs out.
+        """
+        sent = 0
+        for _ in range(self._batch):
+            now = self._clock.now()
+            async with self._uow() as uow:
+                claimed = await uow.deliveries.claim_due(now, now + self._lease, self._parallel)
+                await uow.commit()
+            if not claimed:
+                break
+            sent += sum(await asyncio.gather(*(self._safely(d) for d in claimed)))
+        return sent
+
+    async def _safely(self, delivery: Delivery) -> bool:
+        try:
+            return await self._deliver(delivery)
+        except Exception:
+            # Left in 'sending': the lease brings it back; one bad row stops nothing.
+            log.exception("delivery crashed", extra={"delivery_id": delivery.id})
+            return False
 
     async def _deliver(self, delivery: Delivery) -> bool:
         if delivery.digest:
@@ -206,8 +213,13 @@ class Outbox:
         except DeliveryFailed as failed:
             await self._reopen_digest(member_id, waiting, failed)
             return 0
-        for delivery in waiting:
-            await self._settle(delivery, None)
+        async with self._uow() as uow:
+            for delivery in waiting:
+                delivery.status, delivery.sent_at = DeliveryStatus.SENT, self._clock.now()
+                delivery.attempts += 1
+                delivery.lease_until = None
+                await uow.deliveries.compare_and_set(delivery)
+            await uow.commit()
         return 1
 
     async def _reopen_digest(

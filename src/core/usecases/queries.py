@@ -11,7 +11,7 @@ from core.ports import PostFilter
 from core.posts import Post
 from core.roles import Action
 from core.states import PostStatus
-from core.timeparse import parse_when
+from core.timeparse import parse_moment
 from core.usecases.context import Actor, Services, find_post, load_actor
 
 P = PostStatus
@@ -77,8 +77,8 @@ async def list_posts(
         query = PostFilter(
             statuses=SCOPES[scope],
             label=label.lower().lstrip("#") if label else None,
-            start=parse_when(start, zone, now) if start else None,
-            end=parse_when(end, zone, now) if end else None,
+            start=parse_moment(start, zone, now) if start else None,
+            end=parse_moment(end, zone, now, end_of_day=True) if end else None,
         )
         posts = await uow.posts.list(workspace.id, query)
     return PostList(posts, zone)
@@ -96,7 +96,7 @@ async def calendar(
         workspace, member = await load_actor(uow, actor, Action.READ)
         zone = member.zone(workspace)
         now = svc.clock.now()
-        anchor = parse_when(day, zone, now) if day else now
+        anchor = parse_moment(day, zone, now) if day else now
         days = window_days(chosen, anchor.astimezone(ZoneInfo(zone)).date())
         start, end = _utc_bounds(days, zone)
         posts = await uow.posts.list(workspace.id, PostFilter(start=start, end=end, limit=1000))
