@@ -87,13 +87,39 @@ def _root(
 def run() -> None:
     """Start everything configured; with no chat tokens, the console on SQLite + sandbox."""
     settings = load_settings()
-    if settings.has_chat_tokens:
-        _fail(
-            "Slack and Discord surfaces are not in this version yet; unset SLACK_* and "
-            "DISCORD_* to use the console, or run `trypost worker` for the scheduler alone"
+    if not settings.has_chat_tokens:
+        configure_logging("WARNING")
+        _with_app(settings, lambda app: _console(app, getpass.getuser(), real_clock=True))
+        return
+    if settings.discord_bot_token and not settings.slack_signing_secret:
+        _fail("the Discord surface is not in this version yet; unset DISCORD_BOT_TOKEN")
+    if settings.slack_signing_secret is None:
+        _fail("SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN or SLACK_CLIENT_ID")
+    configure_logging()
+    _with_app(settings, _everything)
+
+
+async def _everything(app: App) -> None:
+    """Web app (Slack events, OAuth, email pages), scheduler, outbox and, with
+    SLACK_APP_TOKEN, a Socket Mode connection: one process for a small team."""
+    scheduler = app.scheduler()
+    await scheduler.start()
+    runner = await serve_web(app.web_app(scheduler), app.settings.port)
+    socket_mode = None
+    if app.slack is not None and app.settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(
+            app.slack.bolt, app.settings.slack_app_token.get_secret_value()
         )
-    configure_logging("WARNING")
-    _with_app(settings, lambda app: _console(app, getpass.getuser(), real_clock=True))
+        await socket_mode.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        await _until_signalled()
+    finally:
+        if socket_mode is not None:
+            await socket_mode.close_async()  # type: ignore[no-untyped-call]
+        await runner.cleanup()
+        await scheduler.stop()
 
 
 @cli.command()

@@ -68,3 +68,56 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
     assert '"level": "error"' not in stderr
+
+
+async def test_run_with_slack_settings_serves_slack_and_stops_cleanly(tmp_path: Path) -> None:
+    import asyncio
+    from urllib.parse import urlencode
+
+    import aiohttp
+
+    from tests.e2e.slack_harness import SIGNING_SECRET, signed_headers
+    from tests.slack_fake import FakeSlack
+
+    async with FakeSlack(team_id="T111") as slack:
+        port = free_port()
+        env = {
+            **os.environ,
+            "TRYPOST_SECRET_KEY": "run-test-secret",
+            "PORT": str(port),
+            "SLACK_BOT_TOKEN": "xoxb-000-run",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "TRYPOST_SLACK_API_URL": slack.base_url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        body = urlencode(
+            {"team_id": "T111", "user_id": "U1", "command": "/trypost",
+             "text": "accounts add sandbox brand", "channel_id": "C1",
+             "response_url": slack.response_url("run"), "trigger_id": "t"}
+        )  # fmt: skip
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(100):
+                    try:
+                        async with http.post(
+                            f"http://127.0.0.1:{port}/slack/events",
+                            data=body,
+                            headers=signed_headers(body),
+                        ) as answer:
+                            assert answer.status == 200
+                            break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.2)
+            for _ in range(50):
+                if slack.responses_to("run"):
+                    break
+                await asyncio.sleep(0.1)
+            assert "Added sandbox account brand" in slack.responses_to("run")[0]["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, stderr.decode()
+        assert b"Traceback" not in stderr
