@@ -153,3 +153,50 @@ async def test_app_home_shows_upcoming_failed_drafts_and_unread(tmp_path: Path) 
         text = json.dumps(published["view"])
         assert "Upcoming" in text and "Soon" in text and "Drafts" in text and "Idea" in text
         assert published["user_id"] == "U1"
+
+
+async def test_oauth_install_stores_an_encrypted_token_that_then_serves_the_team(
+    tmp_path: Path,
+) -> None:
+    import re
+    import sqlite3
+
+    async with slack_bot(
+        tmp_path, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+    ) as bot:
+        bot.slack.answers["oauth.v2.access"] = {
+            "ok": True,
+            "app_id": "A0KRD7HC3",
+            "access_token": "xoxb-000-installed-token",
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": "U0KRQLJ9H",
+            "team": {"id": "T111", "name": "Sandbox"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U1"},
+        }
+        async with bot.http.get(bot.url + "/slack/install", allow_redirects=False) as page:
+            assert page.status in (200, 302)
+            html = await page.text()
+            cookie = page.headers.getall("Set-Cookie")[0].split(";")[0]
+        authorize = re.search(r"https://slack.com/oauth/v2/authorize\?[^\"']+", html)
+        assert authorize and "client_id=111.222" in authorize[0]
+        state = re.search(r"state=([^&\"']+)", authorize[0])
+        assert state
+        async with bot.http.get(
+            bot.url + f"/slack/oauth_redirect?code=abc&state={state[1]}",
+            headers={"Cookie": cookie},
+        ) as done:
+            assert done.status == 200, await done.text()
+        assert bot.slack.calls_to("oauth.v2.access")
+        rows = (
+            sqlite3.connect(tmp_path / "trypost.db")
+            .execute("select bot_token from slack_bots")
+            .fetchall()
+        )
+        assert rows and rows[0][0].startswith("enc:") and "installed-token" not in rows[0][0]
+        [answer] = await bot.command("accounts")
+        assert "No accounts yet" in answer
+        auth = bot.slack.calls_to("auth.test") + bot.slack.calls_to("users.info")
+        assert any(c.get("token") == "xoxb-000-installed-token" for c in auth)
