@@ -15,6 +15,12 @@ class Transcript:
     stderr: str
     returncode: int
 
+    def answers(self) -> list[tuple[str, str]]:
+        """Every command line with what the console printed for it, in order."""
+        chunks = ("\n" + self.output).split("\n› ")[1:]
+        return [(chunk.split("\n", 1)[0], chunk.split("\n", 1)[1:2][0] if "\n" in chunk else "")
+                for chunk in chunks]  # fmt: skip
+
     def after(self, line: str) -> str:
         """What the console printed in answer to ``line`` (up to the next command)."""
         marker = f"› {line}\n"

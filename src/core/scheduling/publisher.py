@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from core.accounts import AccountStatus, SocialAccount
 from core.events import DomainEvent, EventKind
+from core.observe import NO_METER, Meter
 from core.ports import (
     AuthPlatformError,
     Clock,
@@ -52,6 +53,7 @@ class Publisher:
         lease: timedelta = timedelta(minutes=10),
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Sleep = asyncio.sleep,
+        meter: Meter = NO_METER,
     ) -> None:
         self._uow = uow
         self._platforms = platforms
@@ -60,6 +62,7 @@ class Publisher:
         self.lease = lease
         self._retry = retry
         self._sleep = sleep
+        self._meter = meter
 
     async def post_ready(self, post_id: int) -> None:
         """Publish the post's pending entries now (publish now, retry)."""
@@ -165,6 +168,8 @@ class Publisher:
                 await _disconnect(uow, post, current, now)
             await settle(uow, post, now)
             await uow.commit()
+        outcome_name = "published" if outcome.result is not None else "failed"
+        self._meter.count("entries", platform=entry.platform, outcome=outcome_name)
         await report(post)
 
     async def _settle_alone(self, post_id: int) -> None:

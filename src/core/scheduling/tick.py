@@ -3,6 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 
+from core.observe import NO_METER, Meter
 from core.ports import Clock, UnitOfWorkFactory
 from core.scheduling.publisher import Publisher
 from core.scheduling.recovery import recover_interrupted
@@ -25,12 +26,19 @@ class Ticker:
     """
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, publisher: Publisher, *, batch: int = 100
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        publisher: Publisher,
+        *,
+        batch: int = 100,
+        meter: Meter = NO_METER,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._publisher = publisher
         self._batch = batch
+        self._meter = meter
 
     async def tick(self) -> TickReport:
         async with self._uow() as uow:
@@ -41,4 +49,7 @@ class Ticker:
             ready = await uow.posts.with_pending_entries(self._batch)
         post_ids = list(dict.fromkeys([*claimed, *ready]))
         await asyncio.gather(*(self._publisher.publish_post(pid) for pid in post_ids))
-        return TickReport(len(claimed), recovered, len(post_ids))
+        report = TickReport(len(claimed), recovered, len(post_ids))
+        self._meter.count("ticks")
+        self._meter.count("posts_claimed", report.claimed)
+        return report

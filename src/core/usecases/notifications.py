@@ -10,7 +10,7 @@ from core.notifications.ports import InboxFilter, InboxStatus
 from core.notifications.types import TYPES, Category, NoticeType, types_named
 from core.ports import UnitOfWork
 from core.roles import Action
-from core.timeparse import parse_when
+from core.timeparse import parse_moment
 from core.usecases.context import Actor, Services, load_actor
 
 
@@ -34,7 +34,7 @@ async def inbox(
         query = InboxFilter(
             status=status,
             category=_category(category) if category else None,
-            since=parse_when(since, zone, svc.clock.now()) if since else None,
+            since=parse_moment(since, zone, svc.clock.now()) if since else None,
         )
         found = await uow.notifications.inbox(member.id, query)
         unread = await uow.notifications.unread_count(member.id)
