@@ -6,17 +6,19 @@ import; ``build_app`` does it, and ``App.aclose`` undoes it.
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.email.factory import build_mailer
 from bot.email.links import LinkSigner
+from bot.metrics import PrometheusMeter, metrics_handler, new_registry, request_timer
 from bot.settings import Settings
 from bot.slack.surface import SlackSurface, build_slack, slack_configured
 from bot.web import create_web_app
@@ -24,6 +26,7 @@ from core.clock import SystemClock
 from core.notifications.gateways import ChatGateways
 from core.notifications.outbox import Outbox
 from core.notifications.projector import Projector
+from core.observe import NO_METER, Meter
 from core.ports import Clock
 from core.scheduling.publisher import Publisher
 from core.scheduling.runner import MinuteScheduler
@@ -57,6 +60,8 @@ class App:
     outbox: Outbox
     links: LinkSigner
     slack: SlackSurface | None = None
+    metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    meter: Meter = NO_METER
 
     def scheduler(self) -> MinuteScheduler:
         scheduler = MinuteScheduler(
@@ -89,6 +94,8 @@ class App:
     def web_app(self, scheduler: MinuteScheduler | None = None) -> "web.Application":
         """The aiohttp app: health, email pages and, when configured, Slack's endpoints."""
         app = create_web_app(self.services, self.links, lambda: self.health(scheduler))
+        app.middlewares.insert(0, request_timer(self.meter))
+        app.router.add_get("/metrics", metrics_handler(self.metrics_registry))
         if self.slack is not None:
             self.slack.mount(app)
         return app
@@ -127,8 +134,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
             await connection.execute(text("SELECT 1"))
     uow = SqlUnitOfWorkFactory(session_factory(engine), cipher)
     platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
-    publisher = Publisher(uow, platforms, clock)
-    ticker = Ticker(uow, clock, publisher)
+    registry = new_registry()
+    meter = PrometheusMeter(registry)
+    publisher = Publisher(uow, platforms, clock, meter=meter)
+    ticker = Ticker(uow, clock, publisher, meter=meter)
     chat = ChatGateways()
     services = Services(uow, clock, publisher)
     slack = build_slack(settings, services, engine, cipher) if slack_configured(settings) else None
@@ -144,9 +153,11 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         services,
         chat,
         Projector(uow, clock, chat),
-        Outbox(uow, clock, chat, mailer),
+        Outbox(uow, clock, chat, mailer, meter=meter),
         links,
         slack,
+        registry,
+        meter,
     )
 
 

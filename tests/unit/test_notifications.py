@@ -125,7 +125,7 @@ async def test_replaying_events_never_notifies_twice(world: World, pipes: Pipes)
     world.uow.store.processed.clear()  # as if the marks were lost
     await pipes.flush()
     titles = [m.title for _, m, _ in pipes.chat.sent]
-    assert len(titles) == len(set(titles))
+    assert titles and len(titles) == len(set(titles))
 
 
 async def test_a_rate_limited_dm_is_retried_after_retry_after_and_sent_once(
@@ -311,3 +311,31 @@ async def test_a_notice_describes_the_post_as_it_was_when_it_failed(
     await pipes.flush()
     [failed] = [m for _, m, _ in pipes.chat.sent if "partially" in (m.title or "")]
     assert any(item.startswith("❌ masto (mastodon): Text too long") for item in failed.items)
+
+
+async def test_an_event_that_cannot_be_projected_is_set_aside(world: World, pipes: Pipes) -> None:
+    from core.events import DomainEvent, EventKind
+
+    async with world.uow() as uow:
+        # A malformed payload: projecting it raises.
+        broken = DomainEvent(
+            EventKind.POST_FINISHED,
+            world.workspace_id,
+            world.clock.now(),
+            payload={"post_number": 9, "entries": [1]},
+        )
+        await uow.events.add(broken)
+        await uow.commit()
+    await failed_post(world, world.owner)
+    await pipes.flush()
+    assert any("partially" in (m.title or "") for _, m, _ in pipes.chat.sent)
+    assert not await FakeClaims(world).unprocessed()
+
+
+class FakeClaims:
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    async def unprocessed(self) -> list[object]:
+        async with self.world.uow() as uow:
+            return list(await uow.events.claim_unprocessed(100))

@@ -17,6 +17,7 @@ from core.notifications.gateways import ChatGateways
 from core.notifications.model import Channel, Delivery, DeliveryStatus, Notification
 from core.notifications.ports import DeliveryFailed, EmailNotice, Mailer
 from core.notifications.render import render, subject_of
+from core.observe import NO_METER, Meter
 from core.ports import Clock, UnitOfWorkFactory
 from core.workspace import Member, Workspace
 
@@ -47,6 +48,7 @@ class Outbox:
         backoff: Backoff = Backoff(),  # noqa: B008 - frozen value object
         batch: int = 50,
         parallel: int = 8,
+        meter: Meter = NO_METER,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -56,6 +58,7 @@ class Outbox:
         self._backoff = backoff
         self._batch = batch
         self._parallel = parallel
+        self._meter = meter
 
     async def dispatch_due(self) -> int:
         """Send what is due now; return how many were sent.
@@ -129,6 +132,8 @@ class Outbox:
             if not await uow.deliveries.compare_and_set(delivery):
                 return False
             await uow.commit()
+        outcome = "sent" if failure is None else "retry" if failure.transient else "failed"
+        self._meter.count("deliveries", channel=delivery.channel.value, outcome=outcome)
         log.info(
             "delivery",
             extra={
@@ -220,6 +225,7 @@ class Outbox:
                 delivery.lease_until = None
                 await uow.deliveries.compare_and_set(delivery)
             await uow.commit()
+        self._meter.count("deliveries", len(waiting), channel=Channel.EMAIL.value, outcome="sent")
         return 1
 
     async def _reopen_digest(
@@ -236,3 +242,4 @@ class Outbox:
             prefs.last_digest_on = None
             await uow.preferences.save(prefs)
             await uow.commit()
+        self._meter.count("deliveries", len(waiting), channel=Channel.EMAIL.value, outcome="retry")

@@ -29,3 +29,10 @@ def route(
     if email and prefs.email_only_when_away and not away:
         email = False
     return Route(chat=chat, email=email, digest=email and prefs.email_mode is EmailMode.DIGEST)
+
+
+def needs_presence(notice: NoticeType, prefs: Preferences) -> bool:
+    """Whether presence can change the route, so it is worth asking the chat surface."""
+    return prefs.wants_email(notice) and (
+        TYPES[notice].email is EmailDefault.PRESENCE or prefs.email_only_when_away
+    )
