@@ -61,11 +61,21 @@ def _with_app(
             _fail(_database_problem(settings, unreachable))
         try:
             await body(app)
+            await _drain()
         finally:
             await app.aclose()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+async def _drain(grace: float = 30.0) -> None:
+    """Let work started after an ack (a Slack publish-now, a retry click) finish before
+    the process ends, rather than cut a publish in half."""
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=grace)
 
 
 def _version(value: bool) -> None:

@@ -373,3 +373,17 @@ def test_links_round_trip_and_refuse_forgery_and_the_wrong_kind(links: LinkSigne
         LinkSigner("another secret", PUBLIC_URL).read_post_token(post)
     with pytest.raises(BadLink):
         links.read_post_token(unsubscribe)
+
+
+def test_a_post_link_expires_after_its_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as clock
+
+    from bot.email.links import POST_LINK_DAYS
+
+    links = LinkSigner(SECRET, PUBLIC_URL)
+    token = links.post_token(3, 7)
+    assert links.read_post_token(token).number == 7
+    later = clock.time() + POST_LINK_DAYS * 86400 + 60
+    monkeypatch.setattr(clock, "time", lambda: later)
+    with pytest.raises(BadLink, match="expired"):
+        links.read_post_token(token)

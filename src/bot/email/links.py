@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from core.notifications.types import Category
 
 _UNSUBSCRIBE_SALT = "trypost.email.unsubscribe"
 _POST_SALT = "trypost.email.post"
+# How long a post link in an email keeps opening the post page.
+POST_LINK_DAYS = 30
 
 
 class BadLink(Exception):
@@ -42,7 +44,9 @@ class LinkSigner:
         if not secret:
             raise ValueError("a secret key is required to sign links")
         self._unsubscribe = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
-        self._post = URLSafeSerializer(secret, salt=_POST_SALT)
+        # Post pages show a post's text and results: a forwarded email should not open
+        # them for ever. Unsubscribe links never expire, so old emails can always opt out.
+        self._post = URLSafeTimedSerializer(secret, salt=_POST_SALT)
         self.public_url = public_url.rstrip("/")
 
     # --- unsubscribe -----------------------------------------------------------------
@@ -71,7 +75,7 @@ class LinkSigner:
         return str(self._post.dumps({"w": workspace_id, "n": number}))
 
     def read_post_token(self, token: str) -> PostRef:
-        data = _load(self._post, token)
+        data = _load(self._post, token, max_age=POST_LINK_DAYS * 86400)
         workspace_id, number = data.get("w"), data.get("n")
         if not isinstance(workspace_id, int) or not isinstance(number, int):
             raise BadLink("This post link is not one of ours.")
@@ -81,9 +85,19 @@ class LinkSigner:
         return f"{self.public_url}/posts/{self.post_token(workspace_id, number)}"
 
 
-def _load(serializer: URLSafeSerializer, token: str) -> dict[str, Any]:
+def _load(
+    serializer: URLSafeSerializer | URLSafeTimedSerializer,
+    token: str,
+    *,
+    max_age: int | None = None,
+) -> dict[str, Any]:
     try:
-        data = serializer.loads(token)
+        if isinstance(serializer, URLSafeTimedSerializer):
+            data = serializer.loads(token, max_age=max_age)
+        else:
+            data = serializer.loads(token)
+    except SignatureExpired:
+        raise BadLink("This link has expired; open the post from chat instead.") from None
     except BadData:
         raise BadLink("This link is damaged or was not made by this trypost.") from None
     if not isinstance(data, dict):
