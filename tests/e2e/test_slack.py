@@ -7,6 +7,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bot.slack import composer
+from core.notifications.model import Channel, DeliveryStatus
+from core.notifications.ports import InboxFilter
+from core.notifications.types import NoticeType
 from tests.e2e.slack_harness import SlackBot, signed_headers, slack_bot
 
 
@@ -200,3 +203,24 @@ async def test_oauth_install_stores_an_encrypted_token_that_then_serves_the_team
         assert "No accounts yet" in answer
         auth = bot.slack.calls_to("auth.test") + bot.slack.calls_to("users.info")
         assert any(c.get("token") == "xoxb-000-installed-token" for c in auth)
+
+
+async def test_a_dm_refused_with_429_or_500_is_delivered_once_later(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await setup_accounts(bot)
+        await bot.command("accounts mode news fail")
+        await bot.command('schedule "Busy Slack" at in 10 minutes')
+        # More refusals than slack_sdk's own retries absorb: the outbox takes over.
+        bot.slack.fail_next("chat.postMessage", times=3)
+        bot.slack.fail_next("chat.postMessage", times=2, status=500)
+        await bot.advance(timedelta(minutes=15))
+        for _ in range(6):
+            await bot.advance(timedelta(minutes=2))
+        posts = [c for c in bot.slack.calls_to("chat.postMessage") if "Busy" in c["text"]]
+        assert len(posts) == 3 + 2 + 1, "every refusal was retried, then one success"
+        async with bot.app.uow() as uow:
+            box = await uow.notifications.inbox(1, InboxFilter(limit=10))
+            deliveries = [d for n in box for d in await uow.deliveries.of_notification(n.id)]
+        dms = [d for d in deliveries if d.channel is Channel.CHAT_DM and d.notification_id in
+               {n.id for n in box if n.type is NoticeType.POST_FAILED}]  # fmt: skip
+        assert [(d.status, d.attempts) for d in dms] == [(DeliveryStatus.SENT, 3)]
