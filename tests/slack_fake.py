@@ -25,6 +25,7 @@ import itertools
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -154,6 +155,9 @@ class FakeSlack:
       conversations.open);
     - ``answers[method] = {...}`` replaces the answer of any method;
     - ``teams[token] = "T…"`` is the team auth.test reports for a token.
+
+    ``responded_at[name]`` is when the first post to a response_url arrived
+    (``time.perf_counter()``), for timing replies (``bench/slack_ack.py``).
     """
 
     def __init__(
@@ -171,6 +175,7 @@ class FakeSlack:
         self.bot_id = bot_id
         self.calls: list[tuple[str, Params]] = []
         self.responses: list[tuple[str, Params]] = []
+        self.responded_at: dict[str, float] = {}
         self.presence: dict[str, str] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.missing_users: set[str] = set()
@@ -291,6 +296,7 @@ class FakeSlack:
 
     async def _respond(self, request: web.Request) -> web.StreamResponse:
         body = await request.json() if request.can_read_body else {}
+        self.responded_at.setdefault(request.match_info["name"], time.perf_counter())
         self.responses.append((request.match_info["name"], body))
         return web.Response(text="ok")
 

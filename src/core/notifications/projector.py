@@ -32,13 +32,14 @@ class Projector:
         """Project pending events; return how many notifications were made."""
         made = 0
         for _ in range(self._batch):
+            presence = await self._presence_for_next()
             async with self._uow() as uow:
                 events = await uow.events.claim_unprocessed(1)
                 if not events:
                     break
                 event = events[0]
                 try:
-                    made += await self._project(uow, event)
+                    made += await self._project(uow, event, presence)
                     await uow.events.mark_processed(event.id, self._clock.now())
                     await uow.commit()
                     continue
@@ -49,15 +50,43 @@ class Projector:
                 await uow.commit()
         return made
 
-    async def _project(self, uow: UnitOfWork, event: DomainEvent) -> int:
+    async def _presence_for_next(self) -> dict[int, Presence]:
+        """Presence of the next event's recipients, where it can change the route.
+
+        Read before the write transaction and outside any: it may be a network call
+        (cached by the gateway) and, on SQLite, a gateway looking something up must
+        not wait for the lock our own transaction would hold.
+        """
+        try:
+            async with self._uow() as uow:
+                events = await uow.events.claim_unprocessed(1)
+                wanted = []
+                for notice in await notices_for(uow, events[0]) if events else []:
+                    member = await uow.members.get(notice.recipient_id)
+                    prefs = await uow.preferences.get(notice.recipient_id)
+                    if member is not None and needs_presence(notice.type, prefs):
+                        wanted.append(member)
+        except Exception:
+            return {}  # the projection itself will meet the problem and set it aside
+        return {m.id: await self._chat.presence(m) for m in wanted}
+
+    async def _project(
+        self, uow: UnitOfWork, event: DomainEvent, presence: dict[int, Presence]
+    ) -> int:
         now = self._clock.now()
         made = 0
         for notice in await notices_for(uow, event):
-            made += await self._notify(uow, notice, event, now)
+            seen = presence.get(notice.recipient_id, Presence.UNKNOWN)
+            made += await self._notify(uow, notice, event, now, seen)
         return made
 
     async def _notify(
-        self, uow: UnitOfWork, notice: Notice, event: DomainEvent, now: datetime
+        self,
+        uow: UnitOfWork,
+        notice: Notice,
+        event: DomainEvent,
+        now: datetime,
+        presence: Presence,
     ) -> int:
         member = await uow.members.get(notice.recipient_id)
         if member is None:
@@ -77,12 +106,6 @@ class Projector:
         if await uow.deliveries.of_notification(notification.id):
             return 0  # a replayed event: this notification already has its deliveries
         prefs = await uow.preferences.get(member.id)
-        # Presence may be a network call (cached by the gateway): ask only when it matters.
-        presence = (
-            await self._chat.presence(member)
-            if needs_presence(notice.type, prefs)
-            else Presence.UNKNOWN
-        )
         decided = route(notice.type, prefs, presence, has_email=bool(member.email))
         channels = [
             *([(Channel.CHAT_DM, False)] if decided.chat else []),
