@@ -121,3 +121,16 @@ async def test_run_with_slack_settings_serves_slack_and_stops_cleanly(tmp_path: 
             _, stderr = await asyncio.wait_for(process.communicate(), 20)
         assert process.returncode == 0, stderr.decode()
         assert b"Traceback" not in stderr
+
+
+def test_version_and_help_answer_without_a_database(tmp_path: Path) -> None:
+    for args, expected in ((["--version"], "trypost 0.1.0"), (["--help"], "console")):
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0 and expected in done.stdout, done.stderr
+    assert not (tmp_path / "trypost.db").exists()
