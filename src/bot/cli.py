@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import getpass
 import logging
 import signal
@@ -55,6 +56,10 @@ def _with_app(
     async def main() -> None:
         try:
             app = await build_app(settings, clock=clock)
+            # Everything loaded at start-up lives for the whole run: keep it out of the
+            # collector's full passes, which otherwise pause a busy server for ~70 ms.
+            gc.collect()
+            gc.freeze()
         except SettingError as bad:
             _fail(str(bad))
         except (OSError, SQLAlchemyError) as unreachable:

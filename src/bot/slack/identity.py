@@ -16,6 +16,9 @@ async def slack_actor(
     svc: Services, client: AsyncWebClient, team_id: str, user_id: str, team_name: str | None
 ) -> Actor:
     """The member behind a Slack user, created on first sight with their profile."""
+    known = await identities.known_slack_actor(svc, team_id, user_id)
+    if known is not None:
+        return known
     workspace = await identities.slack_workspace(svc, team_id, team_name)
     profile = await _profile_if_new(svc, client, workspace.id, user_id)
     return await identities.slack_member(svc, workspace.id, profile)

@@ -23,6 +23,17 @@ class ChatProfile:
     timezone: str | None = None
 
 
+async def known_slack_actor(svc: Services, team_id: str, user_id: str) -> Actor | None:
+    """The actor for a team and user we already know, in one read; None for newcomers.
+
+    Every Slack request starts here, so the common case costs one transaction.
+    """
+    async with svc.uow() as uow:
+        workspace = await uow.workspaces.by_slack_team(team_id)
+        member = await uow.members.by_slack_user(workspace.id, user_id) if workspace else None
+    return Actor(member.workspace_id, member.id) if member else None
+
+
 async def slack_workspace(svc: Services, team_id: str, team_name: str | None) -> Workspace:
     """The workspace of a Slack team, created the first time the team talks to us."""
     async with svc.uow() as uow:
