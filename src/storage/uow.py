@@ -36,7 +36,6 @@ from storage.repositories import (
     SqlWorkspaceRepository,
 )
 
-
 # How long a unit of work waits for its turn on SQLite before giving up.
 GATE_TIMEOUT = 30.0
 
