@@ -19,6 +19,8 @@ class EventKind(StrEnum):
     ACCOUNT_DISCONNECTED = "account_disconnected"
     PLAN_LIMIT = "plan_limit"
     MEMBER_JOINED = "member_joined"
+    MEMBER_REMOVED = "member_removed"
+    INVITE_RECEIVED = "invite_received"
     ROLE_CHANGED = "role_changed"
 
 

@@ -45,10 +45,18 @@ async def test_slash_commands_run_the_grammar_with_roles(tmp_path: Path) -> None
         assert "Added sandbox account brand" in added
         [listed] = await bot.command("accounts")
         assert "brand" in listed
+        [stranger] = await bot.command("accounts", user="U2")
+        assert "not a member of this trypost workspace yet" in stranger
+        [invited] = await bot.command("members invite <@U2|bob> viewer")
+        assert "joins as viewer" in invited
         [refused] = await bot.command("accounts add sandbox other", user="U2")
         assert "Your role (viewer) cannot manage accounts" in refused
         [promoted] = await bot.command("members role <@U2|bob> editor")
         assert "is now editor" in promoted
+        [removed] = await bot.command("members remove <@U2|bob>")
+        assert "no longer a member" in removed
+        [gone] = await bot.command("accounts", user="U2")
+        assert "not a member" in gone, "a removed member does not come back by themselves"
         [unknown] = await bot.command("shedule")
         assert "Did you mean `schedule`" in unknown
 
@@ -97,7 +105,9 @@ async def test_the_composer_modal_validates_inline_and_confirms(tmp_path: Path) 
         await setup_accounts(bot)
         await bot.command("schedule")
         [opened] = bot.slack.calls_to("views.open")
-        view = opened["view"]
+        assert "One moment" in json.dumps(opened["view"]), "opened at once, filled after"
+        [filled] = await bot.wait_for(lambda: bot.slack.calls_to("views.update"))
+        view = filled["view"]
         assert view["callback_id"] == composer.CALLBACK_ID
         options = view["blocks"][1]["element"]["options"]
         assert [o["value"] for o in options] == ["brand", "news"]
@@ -121,7 +131,8 @@ async def test_the_composer_modal_validates_inline_and_confirms(tmp_path: Path) 
         assert refused["response_action"] == "errors" and "in the past" in refused["errors"]["when"]
         future = int((bot.clock.now() + timedelta(hours=2)).timestamp())
         assert await bot.submit(submitted("Modal post", future)) == {}
-        [confirmation] = await bot.wait_for(lambda: bot.slack.calls_to("chat.postEphemeral"))
+        command = f"cmd{bot.serial}"  # the slash command's response_url answers
+        [confirmation] = await bot.wait_for(lambda: bot.slack.responses_to(command))
         assert "Scheduled post 1" in confirmation["text"]
         [listed] = await bot.command("list")
         assert "Modal post" in listed and "#launch" in listed
@@ -224,3 +235,22 @@ async def test_a_dm_refused_with_429_or_500_is_delivered_once_later(tmp_path: Pa
         dms = [d for d in deliveries if d.channel is Channel.CHAT_DM and d.notification_id in
                {n.id for n in box if n.type is NoticeType.POST_FAILED}]  # fmt: skip
         assert [(d.status, d.attempts) for d in dms] == [(DeliveryStatus.SENT, 3)]
+
+
+async def test_a_mention_is_matched_by_slack_id_not_by_a_shared_name(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await bot.command("members invite <@U2|bob> admin")
+        bot.slack.users["U3"] = {"display_name": "U2"}  # someone else, named like the first
+        [refused] = await bot.command("members role <@U3|U2> viewer")
+        assert "is not a member here" in refused
+        [listed] = await bot.command("members")
+        assert "admin" in listed
+
+
+async def test_opening_home_makes_nobody_a_member(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await bot.event({"type": "app_home_opened", "user": "U9", "channel": "D9", "tab": "home"})
+        [welcome] = await bot.wait_for(lambda: bot.slack.calls_to("views.publish"))
+        assert "Type `/trypost help`" in json.dumps(welcome["view"])
+        [owner] = await bot.command("accounts", user="U1")
+        assert "No accounts yet" in owner, "the first person to use /trypost is the owner"

@@ -331,10 +331,10 @@ async def _members(req: rq.Members, ctx: Context) -> Reply:
     if person is None:
         return error(f"I can't find {req.user} here.")
     if req.action == "remove":
-        gone = await members.remove_member(svc, actor, person.name)
+        gone = await members.remove_member(svc, actor, person)
         return Reply(text=f"@{gone.name} is no longer a member.", tone=Tone.SUCCESS)
     if req.action == "invite":
         joined = await members.invite_member(svc, actor, person, req.role or "viewer")
         return Reply(text=f"@{joined.name} joins as {joined.role.value}.", tone=Tone.SUCCESS)
-    member = await members.set_role(svc, actor, person.name, req.role or "viewer")
+    member = await members.set_role(svc, actor, person, req.role or "viewer")
     return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)

@@ -5,10 +5,13 @@ Every listener acks first and works after, so Slack always hears back within its
 typed request, the shared dispatcher runs it, and the reply is drawn as Block Kit.
 """
 
+import asyncio
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +20,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import requests as rq
 from bot.commands import views
@@ -24,9 +28,10 @@ from bot.commands.dispatch import Context, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import parse
 from bot.slack import composer
-from bot.slack.blocks import fallback_text, parse_action_id, to_blocks
+from bot.slack.blocks import fallback_text, home_view, parse_action_id, to_blocks
 from bot.slack.home import home_for
 from bot.slack.identity import mentioned_user, slack_actor, slack_person, team_of, user_of
+from core.errors import DomainError, NotFound
 from core.messages import Reply, Tone, error
 from core.posts import Post
 from core.scheduling.progress import watching
@@ -53,13 +58,20 @@ class SlackListeners:
         bolt.view(composer.CALLBACK_ID)(self.on_composer)
         bolt.event("app_home_opened")(self.on_home)
 
-    async def _context(self, body: dict[str, Any], client: AsyncWebClient) -> tuple[Context, str]:
-        team_id, team_name = team_of(body)
-        user_id = user_of(body)
+    async def _context(
+        self, context: AsyncBoltContext, body: dict[str, Any], client: AsyncWebClient
+    ) -> Context:
+        """The one guard every listener goes through: who is asking, in which team.
+
+        The team is the one bolt authorized the request for (its token answers), never
+        a value re-read from the payload; the member must belong to that workspace.
+        """
+        team_id = context.team_id or team_of(body)[0]
+        user_id = context.user_id or user_of(body)
         if not team_id or not user_id:
-            raise ValueError("a Slack request without team or user")
-        actor = await slack_actor(self.services, client, team_id, user_id, team_name)
-        return Context(self.services, actor, self._person(client, team_id)), team_id
+            raise NotFound("I can't tell which Slack team this came from.")
+        actor = await slack_actor(self.services, client, team_id, user_id, team_of(body)[1])
+        return Context(self.services, actor, self._person(client, team_id))
 
     def _person(
         self, client: AsyncWebClient, team_id: str
@@ -81,34 +93,47 @@ class SlackListeners:
         body: dict[str, Any],
         respond: AsyncRespond,
         client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
-        ctx, _ = await self._context(body, client)
-        text = _unescape(body.get("text") or "")
-        try:
-            request = parse(text)
-        except ParseError as unreadable:
-            await _say(respond, error(unreadable.message))
-            return
-        if isinstance(request, rq.Schedule) and request.text is None:
-            await self._open_composer(client, body, ctx, request)
-            return
-        if isinstance(request, rq.Now | rq.Retry):
-            await self._live(respond, request, ctx, first=True)
-            return
-        await _say(respond, await dispatch(request, ctx))
+        async with _answering(respond):
+            text = _unescape(body.get("text") or "")
+            try:
+                request = parse(text)
+            except ParseError as unreadable:
+                await _say(respond, error(unreadable.message))
+                return
+            if isinstance(request, rq.Schedule) and request.text is None:
+                # trigger_id lives 3 s: open the modal before anything else.
+                opened = await client.views_open(
+                    trigger_id=body["trigger_id"], view=composer.loading_view()
+                )
+                ctx = await self._context(context, body, client)
+                await self._fill_composer(client, opened["view"]["id"], body, ctx, request)
+                return
+            ctx = await self._context(context, body, client)
+            if isinstance(request, rq.Now | rq.Retry):
+                await self._live(respond, request, ctx, first=True)
+                return
+            await _say(respond, await dispatch(request, ctx))
 
-    async def _open_composer(
-        self, client: AsyncWebClient, body: dict[str, Any], ctx: Context, prefill: rq.Schedule
+    async def _fill_composer(
+        self,
+        client: AsyncWebClient,
+        view_id: str,
+        body: dict[str, Any],
+        ctx: Context,
+        prefill: rq.Schedule,
     ) -> None:
         connected = await accounts.list_accounts(ctx.services, ctx.actor)
         view = composer.composer_view(
             connected,
             channel_id=body.get("channel_id", ""),
+            response_url=body.get("response_url"),
             now=ctx.services.clock.now(),
             prefill=prefill,
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await client.views_update(view_id=view_id, view=view)
 
     async def _live(
         self, respond: AsyncRespond, request: rq.Request, ctx: Context, *, first: bool
@@ -143,28 +168,27 @@ class SlackListeners:
         (the dispatcher runs as the clicking member) and a second click of a done
         action only says so."""
         await ack()
-        ctx, team_id = await self._context(body, client)
-        name = parse_action_id(action["action_id"])
         if action.get("url"):
             return  # a link button: Slack opened the page already
-        line = f"{name} {action.get('value', '')}".strip()
-        try:
-            request = parse(line)
-        except ParseError as unreadable:
-            await _say(respond, error(unreadable.message), replace=False)
-            return
         in_home = body.get("container", {}).get("type") == "view"
-        if in_home:
-            await dispatch(request, ctx)
-            await self._publish_home(client, body["user"]["id"], ctx.actor)
-            return
-        if isinstance(request, rq.Retry):
-            await _say(respond, Reply(text=f"⏳ Retrying post {request.post}…"), replace=True)
-            await self._live(respond, request, ctx, first=False)
-            return
-        reply = await dispatch(request, ctx)
-        # A refusal (a second click, a missing role) must not wipe the message clicked.
-        await _say(respond, reply, replace=reply.tone is not Tone.ERROR)
+        user_id = user_of(body) or ""
+        async with _answering(respond if not in_home else _dm(client, user_id)):
+            ctx = await self._context(context, body, client)
+            line = f"{parse_action_id(action['action_id'])} {action.get('value', '')}".strip()
+            request = parse(line)
+            if in_home:
+                reply = await dispatch(request, ctx)
+                if reply.tone is Tone.ERROR:
+                    await _dm(client, user_id)(text=fallback_text(reply), blocks=to_blocks(reply))
+                await self._publish_home(client, user_id, ctx.actor)
+                return
+            if isinstance(request, rq.Retry):
+                await _say(respond, Reply(text=f"⏳ Retrying post {request.post}…"), replace=True)
+                await self._live(respond, request, ctx, first=False)
+                return
+            reply = await dispatch(request, ctx)
+            # A refusal (a second click, a missing role) must not wipe the message clicked.
+            await _say(respond, reply, replace=reply.tone is not Tone.ERROR)
 
     # --- the composer ---------------------------------------------------------------
 
@@ -174,43 +198,114 @@ class SlackListeners:
         body: dict[str, Any],
         view: dict[str, Any],
         client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
+        """Validation errors show inline only if they come back in the ack, within
+        Slack's 3 s: the work gets ACK_BUDGET, and past it the modal closes and the
+        result (or the refusal) is posted when it is ready — the work is never cut."""
         submitted = composer.read_submission(view)
-        ctx, _ = await self._context(body, client)
+        user_id = user_of(body) or ""
+        answer = _to(client, submitted, user_id)
+        try:
+            ctx = await self._context(context, body, client)
+        except DomainError as refused:
+            await ack(response_action="errors", errors={"text": refused.message})
+            return
+        work = asyncio.ensure_future(dispatch(submitted.request, ctx))
         if isinstance(submitted.request, rq.Now):
             await ack()
-            reply = await dispatch(submitted.request, ctx)
         else:
-            # Validation errors must come back in the ack itself to show inline.
-            reply = await dispatch(submitted.request, ctx)
-            if reply.tone is Tone.ERROR:
-                block = composer.error_block(reply.text or "")
-                await ack(response_action="errors", errors={block: reply.text or "Try again."})
+            done, _ = await asyncio.wait({work}, timeout=ACK_BUDGET)
+            if done and work.result().tone is Tone.ERROR:
+                text = work.result().text or "Try again."
+                await ack(response_action="errors", errors={composer.error_block(text): text})
                 return
             await ack()
-        channel = submitted.channel_id
-        user = body["user"]["id"]
-        if channel:
-            await client.chat_postEphemeral(
-                channel=channel, user=user, text=fallback_text(reply), blocks=to_blocks(reply)
-            )
+        async with _answering(answer):
+            reply = await work
+            await answer(text=fallback_text(reply), blocks=to_blocks(reply))
 
     # --- App Home -------------------------------------------------------------------
 
     async def on_home(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
+        """Opening the Home tab never makes anyone a member: strangers get a welcome."""
         if event.get("tab", "home") != "home":
             return
-        team_id = body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id")
+        team_id = context.team_id or body.get("team_id")
         user_id = event.get("user")
         if not team_id or not user_id:
             return
-        actor = await slack_actor(self.services, client, team_id, user_id, None)
+        actor = await identities.known_slack_actor(self.services, team_id, user_id)
+        if actor is None:
+            await client.views_publish(user_id=user_id, view=home_view([("TryPost", _WELCOME)]))
+            return
         await self._publish_home(client, user_id, actor)
 
     async def _publish_home(self, client: AsyncWebClient, user_id: str, actor: Actor) -> None:
         await client.views_publish(user_id=user_id, view=await home_for(self.services, actor))
+
+
+# Composer work that answers within this many seconds can show its errors in the modal.
+ACK_BUDGET = 2.0
+_WELCOME = Reply(
+    text="Schedule, review and publish social posts from Slack. Type `/trypost help` to "
+    "start; if you are not a member yet, an owner or admin can invite you."
+)
+
+Say = Callable[..., Awaitable[Any]]
+
+
+@asynccontextmanager
+async def _answering(say: Say) -> AsyncIterator[None]:
+    """After the ack nobody is waiting on the HTTP answer: a refusal or a crash must
+    still reach the person, in words."""
+    try:
+        yield
+    except DomainError as refused:
+        await _quietly(say, error(refused.message))
+    except ParseError as unreadable:
+        await _quietly(say, error(unreadable.message))
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("slack listener failed", extra={"ref": ref})
+        await _quietly(
+            say, error(f"Something went wrong on my side (ref {ref}); please try again.")
+        )
+
+
+async def _quietly(say: Say, reply: Reply) -> None:
+    try:
+        await say(text=fallback_text(reply), blocks=to_blocks(reply))
+    except Exception:
+        log.warning("could not tell the user", exc_info=True)
+
+
+def _dm(client: AsyncWebClient, user_id: str) -> Say:
+    """Posting to a user id lands in the app's DM with them."""
+
+    async def say(**message: Any) -> None:
+        await client.chat_postMessage(channel=user_id, **message)
+
+    return say
+
+
+def _to(client: AsyncWebClient, submitted: composer.Submission, user_id: str) -> Say:
+    """Where a composer's result goes: the slash command's response_url when there is one
+    (it works in any conversation), else a DM."""
+    if submitted.response_url:
+        hook = AsyncWebhookClient(submitted.response_url)
+
+        async def say(**message: Any) -> None:
+            await hook.send(response_type="ephemeral", **message)
+
+        return say
+    return _dm(client, user_id)
 
 
 def _progress(post: Post, names: dict[int, str]) -> Reply:

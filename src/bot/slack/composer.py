@@ -13,12 +13,23 @@ CALLBACK_ID = "trypost_composer"
 MODES = {"schedule": "Schedule", "draft": "Save as draft", "now": "Publish now"}
 
 
+def loading_view() -> dict[str, Any]:
+    """Opened at once (a trigger_id lives 3 s), then replaced by the composer."""
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": {"type": "plain_text", "text": "New post"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "⏳ One moment…"}}],
+    }
+
+
 def composer_view(
     accounts: Sequence[SocialAccount],
     *,
     channel_id: str,
     now: datetime,
     prefill: rq.Schedule | None = None,
+    response_url: str | None = None,
 ) -> dict[str, Any]:
     """The modal: text, accounts, date and time (shown in the user's zone by Slack),
     labels, and what to do with it."""
@@ -48,7 +59,7 @@ def composer_view(
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"channel_id": channel_id}),
+        "private_metadata": json.dumps({"channel_id": channel_id, "response_url": response_url}),
         "title": {"type": "plain_text", "text": "New post"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -98,6 +109,7 @@ def composer_view(
 class Submission:
     request: rq.Schedule | rq.Draft | rq.Now
     channel_id: str | None
+    response_url: str | None = None
 
 
 def read_submission(view: dict[str, Any]) -> Submission:
@@ -128,7 +140,7 @@ def read_submission(view: dict[str, Any]) -> Submission:
         request = rq.Now(text, accounts)
     else:
         request = rq.Schedule(text, when or "", accounts, labels)
-    return Submission(request, metadata.get("channel_id"))
+    return Submission(request, metadata.get("channel_id"), metadata.get("response_url"))
 
 
 def error_block(message: str) -> str:

@@ -6,6 +6,7 @@ them on the way out.
 """
 
 import copy
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from slack_sdk.oauth.installation_store import Bot, Installation
@@ -20,12 +21,21 @@ T = TypeVar("T", Bot, Installation)
 
 
 class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
-    def __init__(self, client_id: str, engine: AsyncEngine, cipher: CredentialCipher) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        engine: AsyncEngine,
+        cipher: CredentialCipher,
+        on_install: Callable[[Installation], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(client_id=client_id, engine=engine)
         self._cipher = cipher
+        self._on_install = on_install
 
     async def async_save(self, installation: Installation) -> None:
         await super().async_save(self._seal(installation))
+        if self._on_install is not None:
+            await self._on_install(installation)
 
     async def async_save_bot(self, bot: Bot) -> None:
         await super().async_save_bot(self._seal(bot))

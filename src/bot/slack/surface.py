@@ -1,20 +1,23 @@
 """Building the Slack surface from settings: one workspace by token, or many by OAuth."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from bot.slack.app import SlackListeners
-from bot.slack.gateway import SlackChat, make_client
+from bot.slack.gateway import SlackChat, make_client, user_profile
 from bot.slack.installations import EncryptedInstallationStore
+from core.usecases import identities
 from core.usecases.context import Services
 from core.workspace import Member
 from storage.crypto import CredentialCipher
@@ -78,7 +81,9 @@ def build_slack(
     store: EncryptedInstallationStore | None = None
     oauth: AsyncOAuthSettings | None = None
     if settings.slack_client_id and settings.slack_client_secret:
-        store = EncryptedInstallationStore(settings.slack_client_id, engine, cipher)
+        store = EncryptedInstallationStore(
+            settings.slack_client_id, engine, cipher, on_install=_installer_owns(services, base_url)
+        )
         oauth = AsyncOAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret.get_secret_value(),
@@ -126,3 +131,23 @@ def build_slack(
     # The presence cache ages with the bot's clock, so a simulated clock ages it too.
     chat = SlackChat(client_for, monotonic=lambda: services.clock.now().timestamp())
     return SlackSurface(bolt, chat, oauth=store is not None)
+
+
+def _installer_owns(services: Services, base_url: str) -> Callable[[Installation], Awaitable[None]]:
+    """Whoever installs the app into a new team becomes its workspace's owner."""
+
+    async def installed(installation: Installation) -> None:
+        team, user = installation.team_id, installation.user_id
+        if not team or not user:
+            return
+        workspace = await identities.slack_workspace(services, team, installation.team_name)
+        client = make_client(installation.bot_token or "", base_url)
+        name, email, zone = await user_profile(client, user)
+        try:
+            await identities.slack_member(
+                services, workspace.id, identities.ChatProfile(user, name or user, email, zone)
+            )
+        except identities.NotMember:
+            log.info("installer is not a member; an owner can invite them", extra={"team": team})
+
+    return installed

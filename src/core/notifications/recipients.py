@@ -63,6 +63,12 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
             for who in owners
             if who not in (joined, actor)
         ]
+    if kind is EventKind.MEMBER_REMOVED:
+        return [
+            Notice(who, NoticeType.MEMBER_REMOVED, event.payload) for who in owners if who != actor
+        ]
+    if kind is EventKind.INVITE_RECEIVED and event.payload.get("member_id"):
+        return [Notice(int(event.payload["member_id"]), NoticeType.INVITE_RECEIVED, event.payload)]
     changed = event.payload.get("member_id")
     if kind is EventKind.ROLE_CHANGED and changed and changed != actor:
         return [Notice(int(changed), NoticeType.ROLE_CHANGED, event.payload)]

@@ -69,6 +69,13 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
         )
     if kind is NoticeType.MEMBER_JOINED:
         return Reply(title=f"👋 @{p.get('name')} joined as {p.get('role')}")
+    if kind is NoticeType.MEMBER_REMOVED:
+        return Reply(title=f"@{p.get('name')} was removed from the workspace")
+    if kind is NoticeType.INVITE_RECEIVED:
+        return Reply(
+            title=f"You were invited to trypost as {p.get('role')}",
+            text="Try `help` to see what you can do.",
+        )
     if kind is NoticeType.ROLE_CHANGED:
         return Reply(title=f"Your role is now {p.get('role')}", text=f"Changed by @{p.get('by')}.")
     return Reply(title=kind.value.replace("_", " ").capitalize(), text=_quote(p) or None)

@@ -5,12 +5,16 @@ Surfaces call these at the edge, so the rest of the bot only ever sees an Actor.
 
 from dataclasses import dataclass
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.events import DomainEvent, EventKind
 from core.ports import UnitOfWork
 from core.roles import Role
 from core.usecases.context import Actor, Services
 from core.workspace import Member, Workspace, check_timezone
+
+
+class NotMember(NotFound):
+    """A chat user this workspace has not invited."""
 
 
 @dataclass(frozen=True)
@@ -47,22 +51,23 @@ async def slack_workspace(svc: Services, team_id: str, team_name: str | None) ->
     return workspace
 
 
-async def slack_member(
-    svc: Services, workspace_id: int, profile: ChatProfile, *, role_if_new: Role | None = None
-) -> Actor:
-    """The member behind a Slack user; the first of a workspace becomes its owner, later
-    ones join as viewers until an owner or admin gives them a role."""
+async def slack_member(svc: Services, workspace_id: int, profile: ChatProfile) -> Actor:
+    """The member behind a Slack user. Only the first person of a new workspace (or
+    the one who installs the app) joins by themselves, as owner; everyone after is
+    invited by an owner or admin, so removing someone really takes their access away."""
     async with svc.uow() as uow:
         member = await uow.members.by_slack_user(workspace_id, profile.user_id)
         if member is None:
-            first = not await uow.members.list(workspace_id)
-            role = Role.OWNER if first else (role_if_new or Role.VIEWER)
-            name = await free_name(uow, workspace_id, profile.name or profile.user_id)
+            if await uow.members.list(workspace_id):
+                raise NotMember(
+                    "You are not a member of this trypost workspace yet; ask an owner or "
+                    "admin to invite you with `members invite @you editor`."
+                )
             member = await uow.members.add(
                 Member(
                     workspace_id,
-                    name,
-                    role,
+                    await free_name(uow, workspace_id, profile.name or profile.user_id),
+                    Role.OWNER,
                     email=profile.email,
                     timezone=zone_or_none(profile.timezone),
                     slack_user_id=profile.user_id,
@@ -73,7 +78,7 @@ async def slack_member(
                     EventKind.MEMBER_JOINED,
                     workspace_id,
                     svc.clock.now(),
-                    payload={"member_id": member.id, "name": name, "role": role.value},
+                    payload={"member_id": member.id, "name": member.name, "role": "owner"},
                 )
             )
             await uow.commit()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from core.errors import NotFound, ValidationFailed
 from core.events import DomainEvent, EventKind
+from core.ports import UnitOfWork
 from core.roles import Action, Role
 from core.usecases.context import Actor, Services, load_actor
 from core.usecases.identities import ChatProfile, free_name, zone_or_none
@@ -62,13 +63,24 @@ async def set_my_timezone(svc: Services, actor: Actor, zone: str) -> Member:
     return member
 
 
-async def set_role(svc: Services, actor: Actor, name: str, role: str) -> Member:
+async def _find(uow: UnitOfWork, workspace_id: int, person: ChatProfile) -> Member:
+    """A chat identity is matched by its id, never by a display name two people share."""
+    member = (
+        await uow.members.by_slack_user(workspace_id, person.user_id)
+        if person.user_id
+        else await uow.members.by_name(workspace_id, person.name.lstrip("@"))
+    )
+    if member is None:
+        raise NotFound(f"@{person.name} is not a member here; `members invite` them first.")
+    return member
+
+
+async def set_role(svc: Services, actor: Actor, who: str | ChatProfile, role: str) -> Member:
     new_role = _role(role)
+    person = who if isinstance(who, ChatProfile) else ChatProfile("", who)
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_MEMBERS)
-        member = await uow.members.by_name(actor.workspace_id, name.lstrip("@"))
-        if member is None:
-            raise NotFound(f"There is no member called “{name}”.")
+        member = await _find(uow, actor.workspace_id, person)
         owners = [m for m in await uow.members.list(actor.workspace_id) if m.role is Role.OWNER]
         if owners == [member] and new_role is not Role.OWNER:
             raise ValidationFailed(
@@ -112,16 +124,23 @@ async def list_members(svc: Services, actor: Actor) -> list[Member]:
         return sorted(await uow.members.list(actor.workspace_id), key=lambda m: m.name)
 
 
-async def remove_member(svc: Services, actor: Actor, name: str) -> Member:
+async def remove_member(svc: Services, actor: Actor, who: str | ChatProfile) -> Member:
+    person = who if isinstance(who, ChatProfile) else ChatProfile("", who)
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_MEMBERS)
-        member = await uow.members.by_name(actor.workspace_id, name.lstrip("@"))
-        if member is None:
-            raise NotFound(f"There is no member called “{name}”.")
+        member = await _find(uow, actor.workspace_id, person)
         owners = [m for m in await uow.members.list(actor.workspace_id) if m.role is Role.OWNER]
         if owners == [member]:
             raise ValidationFailed(f"{member.name} is the only owner and cannot be removed.")
         await uow.members.remove(member.id)
+        await uow.events.add(
+            DomainEvent(
+                EventKind.MEMBER_REMOVED,
+                actor.workspace_id,
+                svc.clock.now(),
+                payload={"name": member.name, "actor_id": actor.member_id},
+            )
+        )
         await uow.commit()
     return member
 
@@ -162,6 +181,14 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
                     "role": new_role.value,
                     "actor_id": actor.member_id,
                 },
+            )
+        )
+        await uow.events.add(
+            DomainEvent(
+                EventKind.INVITE_RECEIVED,
+                actor.workspace_id,
+                svc.clock.now(),
+                payload={"member_id": member.id, "role": new_role.value, "by_id": actor.member_id},
             )
         )
         await uow.commit()
