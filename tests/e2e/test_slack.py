@@ -234,7 +234,7 @@ async def test_a_dm_refused_with_429_or_500_is_delivered_once_later(tmp_path: Pa
             deliveries = [d for n in box for d in await uow.deliveries.of_notification(n.id)]
         dms = [d for d in deliveries if d.channel is Channel.CHAT_DM and d.notification_id in
                {n.id for n in box if n.type is NoticeType.POST_FAILED}]  # fmt: skip
-        assert [(d.status, d.attempts) for d in dms] == [(DeliveryStatus.SENT, 3)]
+        assert [(d.status, d.attempts) for d in dms] == [(DeliveryStatus.SENT, 4)]
 
 
 async def test_a_mention_is_matched_by_slack_id_not_by_a_shared_name(tmp_path: Path) -> None:

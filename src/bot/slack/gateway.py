@@ -18,9 +18,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -62,17 +60,14 @@ _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 
 def make_client(token: str, base_url: str) -> AsyncWebClient:
-    """A bot client for ``base_url`` (``https://slack.com/api/`` or a fake) with small
-    SDK retries: two on 429 (after Retry-After), one on 500/503, one on a dropped
-    connection. The outbox retries beyond that, with backoff."""
+    """A bot client for ``base_url`` (``https://slack.com/api/`` or a fake) that retries
+    only a 429, twice, after Retry-After: Slack did nothing with a rate-limited call.
+    A 5xx or a dropped connection may come after the message was posted, so those are
+    left to the outbox, which decides with backoff and records every attempt."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=1),
-        ],
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
 
 
