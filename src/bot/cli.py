@@ -13,6 +13,7 @@ from importlib.metadata import version
 from typing import Annotated
 
 import typer
+from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -118,8 +119,8 @@ async def _everything(app: App) -> None:
     """Web app (Slack events, OAuth, email pages), scheduler, outbox and, with
     SLACK_APP_TOKEN, a Socket Mode connection: one process for a small team."""
     scheduler = app.scheduler()
+    runner = await _listen(app.web_app(scheduler), app.settings.port)
     await scheduler.start()
-    runner = await serve_web(app.web_app(scheduler), app.settings.port)
     socket_mode = None
     if app.slack is not None and app.settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -188,6 +189,15 @@ async def _console(app: App, name: str, *, real_clock: bool) -> None:
             await scheduler.stop()
 
 
+async def _listen(web_app: web.Application, port: int) -> web.AppRunner:
+    """Serve on PORT, or stop with one line saying why not."""
+    try:
+        return await serve_web(web_app, port)
+    except OSError as busy:
+        _fail(f"cannot listen on port {port} (PORT): {busy.strerror or busy}")
+        raise AssertionError from busy
+
+
 async def _until_signalled() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -219,7 +229,7 @@ def serve() -> None:
     configure_logging()
 
     async def body(app: App) -> None:
-        runner = await serve_web(app.web_app(), settings.port)
+        runner = await _listen(app.web_app(), settings.port)
         try:
             await _until_signalled()
         finally:

@@ -91,8 +91,8 @@ class MemberRow(Base):
     __tablename__ = "members"
     __table_args__ = (
         UniqueConstraint("workspace_id", "name"),
-        Index(None, "workspace_id", "slack_user_id"),
-        Index(None, "workspace_id", "discord_user_id"),
+        Index(None, "workspace_id", "slack_user_id", unique=True),
+        Index(None, "workspace_id", "discord_user_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

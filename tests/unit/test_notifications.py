@@ -327,7 +327,8 @@ async def test_an_event_that_cannot_be_projected_is_set_aside(world: World, pipe
         await uow.events.add(broken)
         await uow.commit()
     await failed_post(world, world.owner)
-    await pipes.flush()
+    for _ in range(3):  # it is retried a few runs before it is set aside
+        await pipes.flush()
     assert any("partially" in (m.title or "") for _, m, _ in pipes.chat.sent)
     assert not await FakeClaims(world).unprocessed()
 

@@ -128,10 +128,8 @@ class Outbox:
         else:
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = failure.reason
-        async with self._uow() as uow:
-            if not await uow.deliveries.compare_and_set(delivery):
-                return False
-            await uow.commit()
+        if not await self._record(delivery):
+            return False
         outcome = "sent" if failure is None else "retry" if failure.transient else "failed"
         self._meter.count("deliveries", channel=delivery.channel.value, outcome=outcome)
         log.info(
@@ -145,6 +143,23 @@ class Outbox:
             },
         )
         return failure is None
+
+    async def _record(self, delivery: Delivery, tries: int = 3) -> bool:
+        """Write the outcome; after a send, a failed write is retried here rather than
+        leaving the delivery to be sent again when its lease ends."""
+        for attempt in range(1, tries + 1):
+            try:
+                async with self._uow() as uow:
+                    if not await uow.deliveries.compare_and_set(delivery):
+                        return False
+                    await uow.commit()
+                return True
+            except Exception:
+                if attempt == tries:
+                    raise
+                log.warning("delivery outcome not recorded yet", exc_info=True)
+                await asyncio.sleep(0.5 * attempt)
+        return False
 
     @staticmethod
     def _email(

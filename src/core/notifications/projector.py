@@ -2,8 +2,8 @@
 
 Each event is projected in a transaction of its own: the notifications, their
 deliveries and the event's "processed" mark are written together or not at all. An
-event that cannot be projected (a bug, a kind this version does not know) is logged and
-set aside, so it never holds back the ones behind it.
+event that keeps failing (a bug, a kind this version does not know) is logged and set
+aside, so it never holds back the ones behind it.
 """
 
 import logging
@@ -18,6 +18,10 @@ from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+# An event that fails this many runs in a row is set aside (a bug, an unknown kind);
+# fewer failures are more likely a database that blinked, so it is tried again.
+SET_ASIDE_AFTER = 3
+
 
 class Projector:
     def __init__(
@@ -27,6 +31,8 @@ class Projector:
         self._clock = clock
         self._chat = chat
         self._batch = batch
+        # Failures per event in this process: one that keeps failing is set aside.
+        self._failures: dict[int, int] = {}
 
     async def run_once(self) -> int:
         """Project pending events; return how many notifications were made."""
@@ -44,7 +50,15 @@ class Projector:
                     await uow.commit()
                     continue
                 except Exception:
+                    failures = self._failures.get(event.id, 0) + 1
+                    self._failures[event.id] = failures
+                    if failures < SET_ASIDE_AFTER:
+                        # Perhaps the database blinked: leave it for the next run.
+                        log.warning("event not projected yet", exc_info=True,
+                                    extra={"event_id": event.id, "failures": failures})  # fmt: skip
+                        break
                     log.exception("event set aside", extra={"event_id": event.id})
+            self._failures.pop(event.id, None)
             async with self._uow() as uow:
                 await uow.events.mark_processed(event.id, self._clock.now())
                 await uow.commit()

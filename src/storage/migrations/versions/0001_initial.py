@@ -84,13 +84,15 @@ def upgrade() -> None:
         op.f("ix_members_workspace_id_discord_user_id"),
         "members",
         ["workspace_id", "discord_user_id"],
-        unique=False,
+        # One member per chat identity in a workspace (NULLs do not collide).
+        unique=True,
     )
     op.create_index(
         op.f("ix_members_workspace_id_slack_user_id"),
         "members",
         ["workspace_id", "slack_user_id"],
-        unique=False,
+        # One member per chat identity in a workspace (NULLs do not collide).
+        unique=True,
     )
     op.create_table(
         "posts",
