@@ -106,6 +106,8 @@ class App:
         await self.outbox.dispatch_due()
 
     async def aclose(self) -> None:
+        if self.slack is not None:
+            await self.slack.aclose()
         await self.engine.dispose()
 
 

@@ -9,12 +9,14 @@ import asyncio
 import html
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 # How many in-place updates a live publish may make: a response_url takes five posts.
 LIVE_UPDATES = 3
 _TRYPOST_ACTION = re.compile(r"^trypost:")
+Say = Callable[..., Awaitable[Any]]
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
 
 
@@ -51,6 +54,23 @@ class SlackListeners:
     services: Services
     # The bot client of a team, for work that is not a reply (views, DMs).
     client_for_team: Callable[[str], Awaitable[AsyncWebClient | None]]
+    # (team, user) → (known until, actor): a known member costs no database read. Ids only;
+    # roles are still checked on every request, and a removed member is refused there.
+    _known: dict[tuple[str, str], tuple[float, Actor]] = field(default_factory=dict)
+    # One HTTP session for every response_url post (bolt opens one per reply).
+    _http: aiohttp.ClientSession | None = None
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    def _responder(self, body: dict[str, Any], fallback: AsyncRespond) -> Say:
+        url = body.get("response_url")
+        if not url:
+            return fallback
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession()
+        return AsyncWebhookClient(url, session=self._http).send
 
     def register(self, bolt: AsyncApp) -> None:
         bolt.command("/trypost")(self.on_command)
@@ -70,7 +90,13 @@ class SlackListeners:
         user_id = context.user_id or user_of(body)
         if not team_id or not user_id:
             raise NotFound("I can't tell which Slack team this came from.")
-        actor = await slack_actor(self.services, client, team_id, user_id, team_of(body)[1])
+        now = time.monotonic()
+        known = self._known.get((team_id, user_id))
+        if known is not None and known[0] > now:
+            actor = known[1]
+        else:
+            actor = await slack_actor(self.services, client, team_id, user_id, team_of(body)[1])
+            self._known[(team_id, user_id)] = (now + KNOWN_FOR, actor)
         return Context(self.services, actor, self._person(client, team_id))
 
     def _person(
@@ -96,12 +122,13 @@ class SlackListeners:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
-        async with _answering(respond):
+        say = self._responder(body, respond)
+        async with _answering(say):
             text = _unescape(body.get("text") or "")
             try:
                 request = parse(text)
             except ParseError as unreadable:
-                await _say(respond, error(unreadable.message))
+                await _say(say, error(unreadable.message))
                 return
             if isinstance(request, rq.Schedule) and request.text is None:
                 # trigger_id lives 3 s: open the modal before anything else.
@@ -112,10 +139,13 @@ class SlackListeners:
                 await self._fill_composer(client, opened["view"]["id"], body, ctx, request)
                 return
             ctx = await self._context(context, body, client)
+            if isinstance(request, rq.Members):
+                # Membership changes: identities resolved before may no longer hold.
+                self._known.clear()
             if isinstance(request, rq.Now | rq.Retry):
-                await self._live(respond, request, ctx, first=True)
+                await self._live(say, request, ctx, first=True)
                 return
-            await _say(respond, await dispatch(request, ctx))
+            await _say(say, await dispatch(request, ctx))
 
     async def _fill_composer(
         self,
@@ -135,9 +165,7 @@ class SlackListeners:
         )
         await client.views_update(view_id=view_id, view=view)
 
-    async def _live(
-        self, respond: AsyncRespond, request: rq.Request, ctx: Context, *, first: bool
-    ) -> None:
+    async def _live(self, respond: Say, request: rq.Request, ctx: Context, *, first: bool) -> None:
         """Publish now / retry: one message that moves from ⏳ to ✅ or ❌ per platform."""
         names = {a.id: a.name for a in await accounts.list_accounts(ctx.services, ctx.actor)}
         updates = 0
@@ -170,9 +198,10 @@ class SlackListeners:
         await ack()
         if action.get("url"):
             return  # a link button: Slack opened the page already
+        say = self._responder(body, respond)
         in_home = body.get("container", {}).get("type") == "view"
         user_id = user_of(body) or ""
-        async with _answering(respond if not in_home else _dm(client, user_id)):
+        async with _answering(say if not in_home else _dm(client, user_id)):
             ctx = await self._context(context, body, client)
             line = f"{parse_action_id(action['action_id'])} {action.get('value', '')}".strip()
             request = parse(line)
@@ -183,12 +212,12 @@ class SlackListeners:
                 await self._publish_home(client, user_id, ctx.actor)
                 return
             if isinstance(request, rq.Retry):
-                await _say(respond, Reply(text=f"⏳ Retrying post {request.post}…"), replace=True)
-                await self._live(respond, request, ctx, first=False)
+                await _say(say, Reply(text=f"⏳ Retrying post {request.post}…"), replace=True)
+                await self._live(say, request, ctx, first=False)
                 return
             reply = await dispatch(request, ctx)
             # A refusal (a second click, a missing role) must not wipe the message clicked.
-            await _say(respond, reply, replace=reply.tone is not Tone.ERROR)
+            await _say(say, reply, replace=reply.tone is not Tone.ERROR)
 
     # --- the composer ---------------------------------------------------------------
 
@@ -253,12 +282,12 @@ class SlackListeners:
 
 # Composer work that answers within this many seconds can show its errors in the modal.
 ACK_BUDGET = 2.0
+# How long a resolved Slack identity is reused without reading the database.
+KNOWN_FOR = 60.0
 _WELCOME = Reply(
     text="Schedule, review and publish social posts from Slack. Type `/trypost help` to "
     "start; if you are not a member yet, an owner or admin can invite you."
 )
-
-Say = Callable[..., Awaitable[Any]]
 
 
 @asynccontextmanager
@@ -318,7 +347,7 @@ def _progress(post: Post, names: dict[int, str]) -> Reply:
     return Reply(title=f"⏳ Publishing post {post.number}", items=tuple(lines))
 
 
-async def _say(respond: AsyncRespond, reply: Reply, *, replace: bool = False) -> None:
+async def _say(respond: Say, reply: Reply, *, replace: bool = False) -> None:
     await respond(
         text=fallback_text(reply),
         blocks=to_blocks(reply),

@@ -35,6 +35,10 @@ class SlackSurface:
     bolt: AsyncApp
     chat: SlackChat
     oauth: bool
+    listeners: SlackListeners
+
+    async def aclose(self) -> None:
+        await self.listeners.aclose()
 
     def mount(self, web_app: web.Application) -> None:
         """Serve Slack's requests from our aiohttp app (signatures checked by bolt)."""
@@ -127,10 +131,11 @@ def build_slack(
             return None
         return await client_for_team(workspace.slack_team_id)
 
-    SlackListeners(services, client_for_team).register(bolt)
+    listeners = SlackListeners(services, client_for_team)
+    listeners.register(bolt)
     # The presence cache ages with the bot's clock, so a simulated clock ages it too.
     chat = SlackChat(client_for, monotonic=lambda: services.clock.now().timestamp())
-    return SlackSurface(bolt, chat, oauth=store is not None)
+    return SlackSurface(bolt, chat, oauth=store is not None, listeners=listeners)
 
 
 def _installer_owns(services: Services, base_url: str) -> Callable[[Installation], Awaitable[None]]:
