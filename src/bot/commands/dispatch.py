@@ -69,9 +69,7 @@ async def dispatch(request: rq.Request, ctx: Context) -> Reply:
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed", extra={"ref": ref, "request": type(request).__name__})
-        return error(
-            f"Something went wrong on my side (ref {ref}). Nothing was changed; try again."
-        )
+        return error(f"Something went wrong on my side (ref {ref}); please try again.")
 
 
 async def _with_unread(reply: Reply, ctx: Context) -> Reply:
