@@ -103,6 +103,11 @@ class FakeMembers(_Repo):
     async def get(self, member_id: int) -> Member | None:
         return _c(self.s.members.get(member_id))
 
+    async def with_workspace(self, member_id: int) -> tuple[Member, Workspace] | None:
+        member = self.s.members.get(member_id)
+        workspace = self.s.workspaces.get(member.workspace_id) if member else None
+        return (_c(member), _c(workspace)) if member and workspace else None
+
     async def by_name(self, workspace_id: int, name: str) -> Member | None:
         return _c(self._find(workspace_id, lambda m: m.name == name))
 

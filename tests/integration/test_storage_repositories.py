@@ -460,3 +460,17 @@ async def test_concurrent_posts_may_introduce_the_same_new_label(
         for post in (first, second):
             stored = await uow.posts.get(post.id)
             assert stored is not None and stored.labels == ["fresh"]
+
+
+async def test_a_member_comes_with_their_workspace_in_one_read(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    workspace = await _workspace(uow_factory)
+    async with uow_factory() as uow:
+        member = await uow.members.add(Member(workspace.id, "zed", Role.EDITOR))
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.members.with_workspace(member.id)
+        assert await uow.members.with_workspace(member.id + 999) is None
+    assert found is not None
+    assert (found[0].name, found[1].id) == ("zed", workspace.id)

@@ -6,6 +6,7 @@ logged with an id and the member sees a calm message, never a traceback.
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -39,6 +40,27 @@ class Context:
     # How a surface reads a person as typed (`@alice`, `<@U123|alice>`): who they are,
     # by the name they have here if they are a member. Never creates anyone.
     person: Callable[[str], Awaitable[ChatProfile | None]] = _by_name
+    # A surface under load may share recent unread counts between replies (the footer is
+    # a hint; `inbox` always reads fresh). None: read it for every reply.
+    unread_cache: "UnreadCache | None" = None
+
+
+class UnreadCache:
+    """Unread counts per member, reused for a few seconds."""
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self._ttl = ttl
+        self._counts: dict[int, tuple[float, int]] = {}
+
+    def get(self, member_id: int) -> int | None:
+        found = self._counts.get(member_id)
+        return found[1] if found and found[0] > time.monotonic() else None
+
+    def put(self, member_id: int, count: int) -> None:
+        self._counts[member_id] = (time.monotonic() + self._ttl, count)
+
+    def forget(self, member_id: int) -> None:
+        self._counts.pop(member_id, None)
 
 
 R = TypeVar("R")
@@ -61,6 +83,8 @@ async def dispatch(request: rq.Request, ctx: Context) -> Reply:
             text=f"`{type(request).__name__.lower()}` is not available on this bot yet.",
             tone=Tone.WARNING,
         )
+    if ctx.unread_cache and isinstance(request, rq.Inbox | rq.Read | rq.Archive):
+        ctx.unread_cache.forget(ctx.actor.member_id)
     try:
         reply = await handler(request, ctx)
         return await _with_unread(reply, ctx)
@@ -76,7 +100,12 @@ async def _with_unread(reply: Reply, ctx: Context) -> Reply:
     """Every reply carries the member's unread count, so nothing waits unseen."""
     if reply.footer is not None:
         return reply
-    unread = await notifications.unread_count(ctx.services, ctx.actor)
+    cache = ctx.unread_cache
+    unread = cache.get(ctx.actor.member_id) if cache else None
+    if unread is None:
+        unread = await notifications.unread_count(ctx.services, ctx.actor)
+        if cache:
+            cache.put(ctx.actor.member_id, unread)
     return replace(reply, footer=f"📬 {unread} unread — `inbox`") if unread else reply
 
 

@@ -26,7 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import requests as rq
 from bot.commands import views
-from bot.commands.dispatch import Context, dispatch
+from bot.commands.dispatch import Context, UnreadCache, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import parse
 from bot.slack import composer
@@ -59,6 +59,7 @@ class SlackListeners:
     _known: dict[tuple[str, str], tuple[float, Actor]] = field(default_factory=dict)
     # One HTTP session for every response_url post (bolt opens one per reply).
     _http: aiohttp.ClientSession | None = None
+    _unread: UnreadCache = field(default_factory=UnreadCache)
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -97,7 +98,7 @@ class SlackListeners:
         else:
             actor = await slack_actor(self.services, client, team_id, user_id, team_of(body)[1])
             self._known[(team_id, user_id)] = (now + KNOWN_FOR, actor)
-        return Context(self.services, actor, self._person(client, team_id))
+        return Context(self.services, actor, self._person(client, team_id), self._unread)
 
     def _person(
         self, client: AsyncWebClient, team_id: str

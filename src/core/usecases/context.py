@@ -33,10 +33,10 @@ class Services:
 
 async def load_actor(uow: UnitOfWork, actor: Actor, action: Action) -> tuple[Workspace, Member]:
     """Load the actor and refuse, in words, what their role does not allow."""
-    workspace = await uow.workspaces.get(actor.workspace_id)
-    member = await uow.members.get(actor.member_id)
-    if workspace is None or member is None or member.workspace_id != workspace.id:
+    found = await uow.members.with_workspace(actor.member_id)
+    if found is None or found[1].id != actor.workspace_id:
         raise NotFound("I don't know you in this workspace; ask an admin to invite you.")
+    member, workspace = found
     require(member.role, action)
     return workspace, member
 

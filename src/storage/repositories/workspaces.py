@@ -74,6 +74,18 @@ class SqlMemberRepository:
     async def get(self, member_id: int) -> Member | None:
         return await self._one(select(MemberRow).where(MemberRow.id == member_id))
 
+    async def with_workspace(self, member_id: int) -> tuple[Member, Workspace] | None:
+        stmt = (
+            select(MemberRow, WorkspaceRow)
+            .join(WorkspaceRow, WorkspaceRow.id == MemberRow.workspace_id)
+            .where(MemberRow.id == member_id)
+            .execution_options(populate_existing=True)
+        )
+        found = (await self._session.execute(stmt)).first()
+        if found is None:
+            return None
+        return member_from_row(found[0]), workspace_from_row(found[1])
+
     async def by_name(self, workspace_id: int, name: str) -> Member | None:
         return await self._one(
             select(MemberRow).where(MemberRow.workspace_id == workspace_id, MemberRow.name == name)
