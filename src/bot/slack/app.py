@@ -60,6 +60,10 @@ class SlackListeners:
     # One HTTP session for every response_url post (bolt opens one per reply).
     _http: aiohttp.ClientSession | None = None
     _unread: UnreadCache = field(default_factory=UnreadCache)
+    # Commands worked on at once after their ack: the database takes one transaction at a
+    # time anyway, and fewer interleaved commands finish sooner, each, and leave the loop
+    # free to ack new ones. Publishing (now, retry) runs outside this bound.
+    _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -146,7 +150,9 @@ class SlackListeners:
             if isinstance(request, rq.Now | rq.Retry):
                 await self._live(say, request, ctx, first=True)
                 return
-            await _say(say, await dispatch(request, ctx))
+            async with self._slots:
+                reply = await dispatch(request, ctx)
+            await _say(say, reply)
 
     async def _fill_composer(
         self,
