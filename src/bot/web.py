@@ -69,17 +69,26 @@ async def serve(app: web.Application, port: int, host: str = "0.0.0.0") -> web.A
     return runner
 
 
+QUIET_ROUTES = frozenset({"/slack/events", "/healthz", "/metrics"})
+
+
 class RouteAccessLogger(AbstractAccessLogger):
     """Logs the route (``/unsubscribe/{token}``), never the path: paths hold tokens."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         route = getattr(request, "match_info", None)
         resource = route.route.resource if route is not None else None
-        self.logger.info(
+        canonical = resource.canonical if resource is not None else "(unmatched)"
+        # Slack's event traffic is the bulk of all requests and /metrics already counts it
+        # by status: a line each only when something went wrong (or at DEBUG).
+        quiet = canonical in QUIET_ROUTES and response.status < 400
+        if quiet and not self.logger.isEnabledFor(logging.DEBUG):
+            return
+        (self.logger.debug if quiet else self.logger.info)(
             "http request",
             extra={
                 "method": request.method,
-                "route": resource.canonical if resource is not None else "(unmatched)",
+                "route": canonical,
                 "status": response.status,
                 "seconds": round(time, 4),
             },
