@@ -254,3 +254,36 @@ async def test_opening_home_makes_nobody_a_member(tmp_path: Path) -> None:
         assert "Type `/trypost help`" in json.dumps(welcome["view"])
         [owner] = await bot.command("accounts", user="U1")
         assert "No accounts yet" in owner, "the first person to use /trypost is the owner"
+
+
+async def test_app_uninstalled_forgets_the_installation(tmp_path: Path) -> None:
+    import sqlite3
+
+    async with slack_bot(
+        tmp_path, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+    ) as bot:
+        store = bot.app.slack.bolt.installation_store if bot.app.slack else None
+        assert store is not None
+        from slack_sdk.oauth.installation_store import Installation
+
+        await store.async_save(
+            Installation(
+                app_id="A1",
+                team_id="T111",
+                user_id="U1",
+                bot_token="xoxb-000-to-forget",
+                bot_id="B1",
+                bot_user_id="U0KRQLJ9H",
+            )
+        )
+        db = tmp_path / "trypost.db"
+        assert sqlite3.connect(db).execute("select count(*) from slack_bots").fetchone()[0] == 1
+        await bot.event({"type": "app_uninstalled"})
+        rows = await bot.wait_for(
+            lambda: (
+                [1]
+                if sqlite3.connect(db).execute("select count(*) from slack_bots").fetchone()[0] == 0
+                else []
+            )
+        )
+        assert rows == [1], "the bot token is gone once Slack says the app was uninstalled"
