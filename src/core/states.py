@@ -90,10 +90,6 @@ _WHY: dict[tuple[str, str], str] = {
 S = TypeVar("S", PostStatus, EntryStatus, ReviewState)
 
 
-def can_move(moves: dict[S, frozenset[S]], current: S, target: S) -> bool:
-    return target in moves[current]
-
-
 def advance(moves: dict[S, frozenset[S]], current: S, target: S, what: str) -> S:
     """Return ``target`` if the machine allows the move, else refuse in words."""
     if target in moves[current]:

@@ -4,7 +4,6 @@ The migration scripts ship inside the package, so no ``alembic.ini`` is needed o
 disk; the database URL is passed in, never read from the environment here.
 """
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -40,11 +39,6 @@ async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     """Like :func:`upgrade` on an engine the caller owns (e.g. an in-memory SQLite)."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
-
-
-def upgrade_sync(url: str, revision: str = "head") -> None:
-    """:func:`upgrade` for callers without an event loop (a CLI command)."""
-    asyncio.run(upgrade(url, revision))
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

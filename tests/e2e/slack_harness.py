@@ -8,7 +8,7 @@ everything Slack would receive lands in the FakeSlack's records.
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -226,6 +226,3 @@ async def slack_bot(tmp_path: Path, **settings: Any) -> AsyncIterator[SlackBot]:
             finally:
                 await runner.cleanup()
                 await app.aclose()
-
-
-Step = Callable[[SlackBot], Awaitable[None]]

@@ -233,16 +233,6 @@ class Settings:
     # The plan's monthly post cap: a number, or "off" for none.
     limit: int | Literal["off"] | None = None
 
-    @property
-    def shows_only(self) -> bool:
-        """True when nothing is to change: the reply is the current settings."""
-        return (
-            self.timezone is None
-            and self.approvals is None
-            and self.notifications is None
-            and self.limit is None
-        )
-
 
 @dataclass(frozen=True)
 class Members:

@@ -32,19 +32,6 @@ log = logging.getLogger(__name__)
 
 ClientFor = Callable[[Member], Awaitable[AsyncWebClient | None]]
 
-# Slack's error codes that retrying the same request cannot fix. Any other code Slack
-# answers with (invalid_blocks, missing_scope, …) is treated the same way; these are
-# the ones the brief of the gateway names, kept for readers and tests.
-PERMANENT_ERRORS = frozenset(
-    {
-        "user_not_found",
-        "channel_not_found",
-        "account_inactive",
-        "not_authed",
-        "invalid_auth",
-        "token_revoked",
-    }
-)
 # Codes Slack documents as "try again later", sometimes sent with HTTP 200.
 TRANSIENT_ERRORS = frozenset(
     {
