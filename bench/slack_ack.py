@@ -42,9 +42,8 @@ from slack_sdk.signature import SignatureVerifier
 
 SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[1]
-for _path in (ROOT / "src", ROOT):  # bot/, core/… and tests/ (the FakeSlack)
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+if str(ROOT) not in sys.path:  # bot/, core/… and tests/ (the FakeSlack)
+    sys.path.insert(0, str(ROOT))
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-000-bench"

@@ -6,7 +6,7 @@ import yaml
 
 from bot.slack.surface import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
 
-MANIFEST = Path(__file__).parents[2] / "slack" / "manifest.yml"
+MANIFEST = Path(__file__).parents[2] / "bot" / "slack" / "manifest.yml"
 
 
 def test_the_manifest_matches_the_app() -> None:
