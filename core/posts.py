@@ -1,5 +1,6 @@
 """Posts and their per-platform entries."""
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,13 +38,16 @@ class PlatformEntry:
     published_at: datetime | None = None
     # Optimistic concurrency: storage writes only if the stored version still matches.
     version: int = 0
+    # Random and never reused, unlike a row id: a platform's idempotency cache must not
+    # take a new entry for a deleted one that happened to have the same id.
+    key: str = field(default_factory=lambda: secrets.token_hex(12))
 
     def move(self, target: EntryStatus) -> None:
         self.status = advance(ENTRY_MOVES, self.status, target, f"The {self.platform} entry")
 
     @property
     def idempotency_key(self) -> str:
-        return f"trypost-entry-{self.id}-{self.generation}"
+        return f"trypost-{self.key}-{self.generation}"
 
 
 @dataclass

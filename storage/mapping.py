@@ -185,6 +185,7 @@ def entry_from_row(row: PlatformEntryRow) -> PlatformEntry:
         lease_until=row.lease_until,
         published_at=row.published_at,
         version=row.version,
+        key=row.key,
     )
 
 
@@ -203,6 +204,7 @@ def entry_values(entry: PlatformEntry) -> dict[str, Any]:
         "generation": entry.generation,
         "lease_until": entry.lease_until,
         "published_at": entry.published_at,
+        "key": entry.key,
     }
 
 

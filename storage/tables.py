@@ -70,8 +70,15 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+# Row ids are referenced and shown (post ids in events, member ids as recipients, entry
+# ids in logs): SQLite must never hand a deleted row's id to a new one. PostgreSQL's
+# sequences never go back anyway.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class WorkspaceRow(Base):
     __tablename__ = "workspaces"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -93,6 +100,7 @@ class MemberRow(Base):
         UniqueConstraint("workspace_id", "name"),
         Index(None, "workspace_id", "slack_user_id", unique=True),
         Index(None, "workspace_id", "discord_user_id", unique=True),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -107,7 +115,7 @@ class MemberRow(Base):
 
 class SocialAccountRow(Base):
     __tablename__ = "social_accounts"
-    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -125,7 +133,7 @@ class SocialAccountRow(Base):
 
 class LabelRow(Base):
     __tablename__ = "labels"
-    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -138,6 +146,7 @@ class PostRow(Base):
         UniqueConstraint("workspace_id", "number"),
         # The scheduler's "due posts" query is a range scan on this index.
         Index(None, "status", "scheduled_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -175,6 +184,7 @@ class PlatformEntryRow(Base):
     __table_args__ = (
         Index(None, "status", "lease_until"),
         Index(None, "post_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -193,6 +203,8 @@ class PlatformEntryRow(Base):
     lease_until: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+    # Random, unique, the stem of the idempotency key (core.posts.PlatformEntry.key).
+    key: Mapped[str] = mapped_column(String(32), unique=True)
 
 
 class DomainEventRow(Base):
@@ -200,8 +212,8 @@ class DomainEventRow(Base):
     __table_args__ = (
         # The projector's "unprocessed, oldest first" is a range scan on this index.
         Index(None, "processed_at", "id"),
-        # Event ids are a reader's cursor: SQLite must never hand a deleted id out again.
-        {"sqlite_autoincrement": True},
+        # Event ids are a reader's cursor, too.
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -226,6 +238,7 @@ class NotificationRow(Base):
         UniqueConstraint("event_id", "type", "recipient_id"),
         # The inbox and the unread count: one member's rows, not archived, unread first.
         Index(None, "recipient_id", "archived_at", "read_at", "created_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -254,6 +267,7 @@ class DeliveryRow(Base):
         # A member's deliveries waiting for the daily digest.
         Index(None, "recipient_id", "status", "digest"),
         Index(None, "notification_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

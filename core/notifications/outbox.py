@@ -99,6 +99,11 @@ class Outbox:
             workspace = await uow.workspaces.get(member.workspace_id) if member else None
         if notification is None or member is None or workspace is None:
             return await self._settle(delivery, DeliveryFailed("recipient gone", transient=False))
+        if member.workspace_id != notification.workspace_id:
+            # Checked again at delivery: membership may have changed since the notice.
+            return await self._settle(
+                delivery, DeliveryFailed("recipient not in the workspace", transient=False)
+            )
         zone = member.zone(workspace)
         try:
             if delivery.channel is Channel.CHAT_DM:
@@ -210,6 +215,9 @@ class Outbox:
                 return 0
             waiting = await uow.deliveries.waiting_for_digest(member_id)
             notifications = [await uow.notifications.get(d.notification_id) for d in waiting]
+            notifications = [
+                n for n in notifications if n is None or n.workspace_id == member.workspace_id
+            ]
             for delivery in waiting:
                 delivery.status = DeliveryStatus.SENDING
                 delivery.lease_until = now + self._lease

@@ -103,8 +103,8 @@ class Projector:
         presence: Presence,
     ) -> int:
         member = await uow.members.get(notice.recipient_id)
-        if member is None:
-            return 0
+        if member is None or member.workspace_id != event.workspace_id:
+            return 0  # removed since, or never of this workspace: not told
         notification = await uow.notifications.add(
             Notification(
                 workspace_id=event.workspace_id,

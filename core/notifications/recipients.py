@@ -25,12 +25,14 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     actor = event.payload.get("actor_id")
     kind = event.kind
     if kind in _POST_NOTICES:
+        # A post deleted since, or (were an id ever reused) another workspace's: nobody
+        # is told, least of all with another team's text.
+        post = await uow.posts.get(event.post_id) if event.post_id else None
+        if post is None or post.workspace_id != event.workspace_id:
+            return []
         payload = dict(event.payload)
         if "post_number" not in payload:
-            # Scheduling and retry events name the post only: describe it as it is now.
-            post = await uow.posts.get(event.post_id) if event.post_id else None
-            if post is None:
-                return []
+            # Events recorded before they carried a snapshot: describe the post as it is.
             payload.update(post.snapshot())
         notice = _POST_NOTICES[kind]
         if kind is EventKind.POST_FINISHED and payload.get("status") == "published":
@@ -48,6 +50,8 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
         ]
     if kind is EventKind.ACCOUNT_DISCONNECTED and event.account_id:
         account = await uow.accounts.get(event.account_id)
+        if account is not None and account.workspace_id != event.workspace_id:
+            return []
         owner = account.owner_member_id if account else None
         recipients = _unique([*owners, *([owner] if owner else [])])
         return [

@@ -245,7 +245,9 @@ async def _record(
             post.workspace_id,
             svc.clock.now(),
             post_id=post.id,
-            payload={"actor_id": actor.member_id},
+            # The post as it is now: the notice describes this moment, whatever happens
+            # to the post before the projector gets to the event.
+            payload={"actor_id": actor.member_id, **post.snapshot()},
         )
     )
 
