@@ -20,7 +20,6 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -32,7 +31,16 @@ from bot.commands.grammar import parse
 from bot.slack import composer
 from bot.slack.blocks import fallback_text, home_view, parse_action_id, to_blocks
 from bot.slack.home import home_for
-from bot.slack.identity import mentioned_user, slack_actor, slack_person, team_of, user_of
+from bot.slack.identity import (
+    channel_of,
+    mentioned_user,
+    slack_actor,
+    slack_person,
+    slack_refusal,
+    team_of,
+    user_of,
+    workspace_team,
+)
 from core.errors import DomainError, NotFound
 from core.messages import Reply, Tone, error
 from core.posts import Post
@@ -69,10 +77,15 @@ class SlackListeners:
         if self._http is not None:
             await self._http.close()
 
-    def _responder(self, body: dict[str, Any], fallback: AsyncRespond) -> Say:
+    def _responder(self, body: dict[str, Any], client: AsyncWebClient) -> Say:
+        """Where a reply goes: the response_url (private, can replace the message), or
+        without one an ephemeral message beside it, or a DM when there is no channel."""
         url = body.get("response_url")
         if not url:
-            return fallback
+            channel, user = channel_of(body), user_of(body)
+            if channel and user:
+                return _ephemeral(client, channel, user)
+            return _dm(client, user or "")
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession()
         return AsyncWebhookClient(url, session=self._http).send
@@ -91,7 +104,7 @@ class SlackListeners:
         The team is the one bolt authorized the request for (its token answers), never
         a value re-read from the payload; the member must belong to that workspace.
         """
-        team_id = context.team_id or team_of(body)[0]
+        team_id = workspace_team(context.team_id, context.enterprise_id, body)
         user_id = context.user_id or user_of(body)
         if not team_id or not user_id:
             raise NotFound("I can't tell which Slack team this came from.")
@@ -122,12 +135,11 @@ class SlackListeners:
         self,
         ack: AsyncAck,
         body: dict[str, Any],
-        respond: AsyncRespond,
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
         await ack()
-        say = self._responder(body, respond)
+        say = self._responder(body, client)
         async with _answering(say):
             text = _unescape(body.get("text") or "")
             try:
@@ -135,11 +147,17 @@ class SlackListeners:
             except ParseError as unreadable:
                 await _say(say, error(unreadable.message))
                 return
+            refused = slack_refusal(request)
+            if refused is not None:
+                await _say(say, error(refused))
+                return
             if isinstance(request, rq.Schedule) and request.text is None:
+                trigger = body.get("trigger_id")
+                if not trigger:
+                    await _say(say, error(_NO_COMPOSER))
+                    return
                 # trigger_id lives 3 s: open the modal before anything else.
-                opened = await client.views_open(
-                    trigger_id=body["trigger_id"], view=composer.loading_view()
-                )
+                opened = await client.views_open(trigger_id=trigger, view=composer.loading_view())
                 ctx = await self._context(context, body, client)
                 await self._fill_composer(client, opened["view"]["id"], body, ctx, request)
                 return
@@ -148,7 +166,7 @@ class SlackListeners:
                 # Membership changes: identities resolved before may no longer hold.
                 self._known.clear()
             if isinstance(request, rq.Now | rq.Retry):
-                await self._live(say, request, ctx, first=True)
+                await self._live(say, request, ctx, clicked=False)
                 return
             async with self._slots:
                 reply = await dispatch(request, ctx)
@@ -172,9 +190,17 @@ class SlackListeners:
         )
         await client.views_update(view_id=view_id, view=view)
 
-    async def _live(self, respond: Say, request: rq.Request, ctx: Context, *, first: bool) -> None:
-        """Publish now / retry: one message that moves from ⏳ to ✅ or ❌ per platform."""
+    async def _live(
+        self, respond: Say, request: rq.Request, ctx: Context, *, clicked: bool
+    ) -> None:
+        """Publish now / retry: one message that moves from ⏳ to ✅ or ❌ per platform.
+
+        From a command the first update is a new message; from a button (Retry) it
+        replaces the message clicked. Updates only come once publishing has started,
+        so a refusal (a viewer's click, nothing left to retry) answers beside the
+        message and never wipes it."""
         names = {a.id: a.name for a in await accounts.list_accounts(ctx.services, ctx.actor)}
+        verb = "Retrying" if isinstance(request, rq.Retry) else "Publishing"
         updates = 0
 
         async def show(post: Post) -> None:
@@ -182,11 +208,12 @@ class SlackListeners:
             if updates >= LIVE_UPDATES:
                 return
             updates += 1
-            await _say(respond, _progress(post, names), replace=not first or updates > 1)
+            await _say(respond, _progress(post, names, verb), replace=clicked or updates > 1)
 
         with watching(show):
             reply = await dispatch(request, ctx)
-        await _say(respond, reply, replace=updates > 0 or not first)
+        replace = updates > 0 or (clicked and reply.tone is not Tone.ERROR)
+        await _say(respond, reply, replace=replace)
 
     # --- buttons --------------------------------------------------------------------
 
@@ -195,7 +222,6 @@ class SlackListeners:
         ack: AsyncAck,
         body: dict[str, Any],
         action: dict[str, Any],
-        respond: AsyncRespond,
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
@@ -205,13 +231,24 @@ class SlackListeners:
         await ack()
         if action.get("url"):
             return  # a link button: Slack opened the page already
-        say = self._responder(body, respond)
-        in_home = body.get("container", {}).get("type") == "view"
+        say = self._responder(body, client)
+        in_home = (body.get("container") or {}).get("type") == "view"
         user_id = user_of(body) or ""
-        async with _answering(say if not in_home else _dm(client, user_id)):
+        # A click in the Home tab has no message to answer beside: refusals go by DM.
+        aside = say if not in_home else _dm(client, user_id)
+        async with _answering(aside):
+            try:
+                name = parse_action_id(str(action.get("action_id", "")))
+            except ValueError:
+                await _say(aside, error(_UNKNOWN_BUTTON))
+                return
             ctx = await self._context(context, body, client)
-            line = f"{parse_action_id(action['action_id'])} {action.get('value', '')}".strip()
-            request = parse(line)
+            value = action.get("value")
+            request = parse(f"{name} {value if isinstance(value, str) else ''}".strip())
+            refused = slack_refusal(request)
+            if refused is not None:
+                await _say(aside, error(refused))
+                return
             if in_home:
                 reply = await dispatch(request, ctx)
                 if reply.tone is Tone.ERROR:
@@ -219,8 +256,7 @@ class SlackListeners:
                 await self._publish_home(client, user_id, ctx.actor)
                 return
             if isinstance(request, rq.Retry):
-                await _say(say, Reply(text=f"⏳ Retrying post {request.post}…"), replace=True)
-                await self._live(say, request, ctx, first=False)
+                await self._live(say, request, ctx, clicked=True)
                 return
             reply = await dispatch(request, ctx)
             # A refusal (a second click, a missing role) must not wipe the message clicked.
@@ -239,7 +275,11 @@ class SlackListeners:
         """Validation errors show inline only if they come back in the ack, within
         Slack's 3 s: the work gets ACK_BUDGET, and past it the modal closes and the
         result (or the refusal) is posted when it is ready — the work is never cut."""
-        submitted = composer.read_submission(view)
+        try:
+            submitted = composer.read_submission(view)
+        except composer.Unreadable as unreadable:
+            await ack(response_action="errors", errors={unreadable.block: unreadable.message})
+            return
         user_id = user_of(body) or ""
         answer = _to(client, submitted, user_id)
         try:
@@ -273,7 +313,7 @@ class SlackListeners:
         """Opening the Home tab never makes anyone a member: strangers get a welcome."""
         if event.get("tab", "home") != "home":
             return
-        team_id = context.team_id or body.get("team_id")
+        team_id = workspace_team(context.team_id, context.enterprise_id, body)
         user_id = event.get("user")
         if not team_id or not user_id:
             return
@@ -291,6 +331,14 @@ class SlackListeners:
 ACK_BUDGET = 2.0
 # How long a resolved Slack identity is reused without reading the database.
 KNOWN_FOR = 60.0
+_NO_COMPOSER = (
+    "I can't open the composer from here (Slack sent no trigger for it); type "
+    '`/trypost schedule "text" at <when>` instead.'
+)
+_UNKNOWN_BUTTON = (
+    "That button is not one I know (it may come from an older message); run the "
+    "command instead — `/trypost help` lists them."
+)
 _WELCOME = Reply(
     text="Schedule, review and publish social posts from Slack. Type `/trypost help` to "
     "start; if you are not a member yet, an owner or admin can invite you."
@@ -317,15 +365,29 @@ async def _answering(say: Say) -> AsyncIterator[None]:
 
 async def _quietly(say: Say, reply: Reply) -> None:
     try:
-        await say(text=fallback_text(reply), blocks=to_blocks(reply))
+        await _say(say, reply)  # beside the message: an error never replaces it
     except Exception:
         log.warning("could not tell the user", exc_info=True)
+
+
+def _ephemeral(client: AsyncWebClient, channel: str, user: str) -> Say:
+    """Only ``user`` sees it, in the channel of the message or command."""
+
+    async def say(**message: Any) -> None:
+        # response_url-only options: an ephemeral message never replaces anything.
+        message.pop("response_type", None)
+        message.pop("replace_original", None)
+        await client.chat_postEphemeral(channel=channel, user=user, **message)
+
+    return say
 
 
 def _dm(client: AsyncWebClient, user_id: str) -> Say:
     """Posting to a user id lands in the app's DM with them."""
 
     async def say(**message: Any) -> None:
+        message.pop("response_type", None)
+        message.pop("replace_original", None)
         await client.chat_postMessage(channel=user_id, **message)
 
     return say
@@ -338,20 +400,22 @@ def _to(client: AsyncWebClient, submitted: composer.Submission, user_id: str) ->
         hook = AsyncWebhookClient(submitted.response_url)
 
         async def say(**message: Any) -> None:
-            await hook.send(response_type="ephemeral", **message)
+            message["response_type"] = "ephemeral"
+            message.pop("replace_original", None)  # the command's answer, not a message
+            await hook.send(**message)
 
         return say
     return _dm(client, user_id)
 
 
-def _progress(post: Post, names: dict[int, str]) -> Reply:
+def _progress(post: Post, names: dict[int, str], verb: str) -> Reply:
     icons = views.ENTRY_ICON
     lines = []
     for entry in post.enabled_entries:
         who = f"{names.get(entry.account_id, 'removed account')} ({entry.platform})"
         detail = entry.platform_url if entry.platform_url else entry.error_message or "sending…"
         lines.append(f"{icons[entry.status]} {who}: {detail}")
-    return Reply(title=f"⏳ Publishing post {post.number}", items=tuple(lines))
+    return Reply(title=f"⏳ {verb} post {post.number}", items=tuple(lines))
 
 
 async def _say(respond: Say, reply: Reply, *, replace: bool = False) -> None:

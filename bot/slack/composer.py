@@ -105,6 +105,15 @@ def composer_view(
     }
 
 
+class Unreadable(Exception):
+    """A submission whose input under ``block`` cannot be read; shown inline there."""
+
+    def __init__(self, block: str, message: str) -> None:
+        super().__init__(message)
+        self.block = block
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Submission:
     request: rq.Schedule | rq.Draft | rq.Now
@@ -113,26 +122,28 @@ class Submission:
 
 
 def read_submission(view: dict[str, Any]) -> Submission:
-    """The typed request a submitted composer stands for."""
-    values = view.get("state", {}).get("values", {})
+    """The typed request a submitted composer stands for; :class:`Unreadable` when an
+    input holds what Slack's own element never sends (a date that is not a number)."""
+    values = _object(_object(view.get("state")).get("values"))
 
     def element(block: str, action: str) -> dict[str, Any]:
-        found: dict[str, Any] = values.get(block, {}).get(action, {})
-        return found
+        return _object(_object(values.get(block)).get(action))
 
-    text = (element("text", "text").get("value") or "").strip()
+    text = _text(element("text", "text").get("value")).strip()
     picked = element("accounts", "accounts")
     if "selected_options" in picked:
-        accounts = tuple(o["value"] for o in picked.get("selected_options") or [])
+        options = picked.get("selected_options")
+        accounts = tuple(
+            _text(o.get("value")) for o in options or [] if isinstance(o, dict) and o.get("value")
+        )
     else:
-        accounts = tuple(w for w in (picked.get("value") or "").replace(",", " ").split() if w)
+        accounts = tuple(w for w in _text(picked.get("value")).replace(",", " ").split() if w)
     labels = tuple(
-        w for w in (element("labels", "labels").get("value") or "").replace(",", " ").split() if w
+        w for w in _text(element("labels", "labels").get("value")).replace(",", " ").split() if w
     )
-    epoch = element("when", "when").get("selected_date_time")
-    when = datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%MZ") if epoch else None
-    mode = (element("mode", "mode").get("selected_option") or {}).get("value", "schedule")
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    when = _when(element("when", "when").get("selected_date_time"))
+    mode = _text(_object(element("mode", "mode").get("selected_option")).get("value"))
+    metadata = _metadata(view.get("private_metadata"))
     request: rq.Schedule | rq.Draft | rq.Now
     if mode == "draft":
         request = rq.Draft(text, accounts, labels)
@@ -141,6 +152,40 @@ def read_submission(view: dict[str, Any]) -> Submission:
     else:
         request = rq.Schedule(text, when or "", accounts, labels)
     return Submission(request, metadata.get("channel_id"), metadata.get("response_url"))
+
+
+def _when(epoch: object) -> str | None:
+    if epoch is None or epoch == "":
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(str(epoch)), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise Unreadable("when", "I could not read that date and time; pick it again.") from None
+    return moment.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _metadata(raw: object) -> dict[str, str]:
+    """What we put in the view (channel, response_url); anything else reads as nothing,
+    and the result then goes by DM."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    found = {k: v for k, v in data.items() if k in ("channel_id", "response_url")}
+    url = found.get("response_url")
+    if not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        found.pop("response_url", None)
+    return {k: v for k, v in found.items() if isinstance(v, str)}
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def error_block(message: str) -> str:

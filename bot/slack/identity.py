@@ -5,6 +5,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands import requests as rq
 from bot.slack.gateway import user_profile
 from core.usecases import identities
 from core.usecases.context import Actor, Services
@@ -65,3 +66,57 @@ def user_of(body: dict[str, Any]) -> str | None:
     if isinstance(user, dict):
         return user.get("id")
     return body.get("user_id") or (user if isinstance(user, str) else None)
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel")
+    if isinstance(channel, dict):
+        found = channel.get("id")
+        return found if isinstance(found, str) else None
+    container = body.get("container")
+    in_container = container.get("channel_id") if isinstance(container, dict) else None
+    return body.get("channel_id") or in_container
+
+
+def workspace_team(
+    authorized: str | None, enterprise_id: str | None, body: dict[str, Any]
+) -> str | None:
+    """The Slack workspace a request came from, which is our workspace's key.
+
+    bolt's team is the one it authorized; with an org-wide (Enterprise Grid) install that
+    can be the org itself (a modal's ``app_installed_team_id`` is the org's id), and
+    members live in workspaces, not in the org: then the workspace is the one the view,
+    the user or the command belongs to.
+    """
+    if authorized and authorized != enterprise_id and not authorized.startswith("E"):
+        return authorized
+    view, user = body.get("view"), body.get("user")
+    candidates = (
+        view.get("team_id") if isinstance(view, dict) else None,
+        user.get("team_id") if isinstance(user, dict) else None,
+        team_of(body)[0],
+        body.get("team_id"),
+    )
+    for team in candidates:
+        if isinstance(team, str) and team and team != enterprise_id and not team.startswith("E"):
+            return team
+    return authorized
+
+
+def slack_refusal(request: rq.Request) -> str | None:
+    """What Slack cannot do of a request the grammar accepted: on Slack a person is a
+    mention (``<@U…>``), so an invitation of ``<!channel>``, a user group, a channel or
+    a bare name would make a member nobody can ever be."""
+    if not isinstance(request, rq.Members) or request.action != "invite":
+        return None
+    if request.user and mentioned_user(request.user) is None:
+        return (
+            "Invite a person by mentioning them (type @ and pick their name); "
+            f"{_shown(request.user)} is not a Slack user."
+        )
+    return None
+
+
+def _shown(text: str) -> str:
+    """A refused target, said without pinging anyone (``<!channel>`` would)."""
+    return "`" + text.replace("`", "'").replace("<", "‹").replace(">", "›") + "`"

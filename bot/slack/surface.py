@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -15,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from bot.slack.app import SlackListeners
+from bot.slack.endpoint import SlackEndpoint
 from bot.slack.gateway import SlackChat, make_client, user_profile
 from bot.slack.installations import EncryptedInstallationStore
+from bot.slack.teams import TeamClients
 from core.usecases import identities
 from core.usecases.context import Services
 from core.workspace import Member
@@ -36,21 +39,16 @@ class SlackSurface:
     chat: SlackChat
     oauth: bool
     listeners: SlackListeners
+    endpoint: SlackEndpoint
 
     async def aclose(self) -> None:
         await self.listeners.aclose()
 
     def mount(self, web_app: web.Application) -> None:
-        """Serve Slack's requests from our aiohttp app (signatures checked by bolt)."""
-        bolt = self.bolt
-
-        async def events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await bolt.async_dispatch(await to_bolt_request(request))
-            )
-
-        web_app.router.add_post(EVENTS_PATH, events)
-        flow = bolt.oauth_flow
+        """Serve Slack's requests from our aiohttp app (signatures checked before bolt
+        parses anything, then again by bolt)."""
+        web_app.router.add_post(EVENTS_PATH, self.endpoint)
+        flow = self.bolt.oauth_flow
         if flow is not None:
 
             async def install(request: web.Request) -> web.Response:
@@ -110,19 +108,13 @@ def build_slack(
     if store is not None:
         # tokens_revoked and app_uninstalled remove the installation from the store.
         bolt.enable_token_revocation_listeners()
+    else:
+        # The manifest subscribes to both; with one fixed token there is nothing to
+        # forget, but Slack must hear a 200 (it retries, then disables the events).
+        bolt.event("app_uninstalled")(_acknowledge_revocation)
+        bolt.event("tokens_revoked")(_acknowledge_revocation)
 
-    clients: dict[str, AsyncWebClient] = {}
-
-    async def client_for_team(team_id: str) -> AsyncWebClient | None:
-        bot_token = token
-        if store is not None:
-            bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
-            bot_token = bot.bot_token if bot else None
-        if not bot_token:
-            return None
-        if bot_token not in clients:
-            clients[bot_token] = make_client(bot_token, base_url)
-        return clients[bot_token]
+    client_for_team = TeamClients(base_url, token=token, store=store)
 
     async def client_for(member: Member) -> AsyncWebClient | None:
         async with services.uow() as uow:
@@ -135,7 +127,17 @@ def build_slack(
     listeners.register(bolt)
     # The presence cache ages with the bot's clock, so a simulated clock ages it too.
     chat = SlackChat(client_for, monotonic=lambda: services.clock.now().timestamp())
-    return SlackSurface(bolt, chat, oauth=store is not None, listeners=listeners)
+    endpoint = SlackEndpoint(settings.slack_signing_secret.get_secret_value(), bolt.async_dispatch)
+    return SlackSurface(bolt, chat, oauth=store is not None, listeners=listeners, endpoint=endpoint)
+
+
+async def _acknowledge_revocation(ack: AsyncAck, event: dict[str, object]) -> None:
+    await ack()
+    # tokens_revoked may name user tokens only; either way the operator should look.
+    log.warning(
+        "slack app uninstalled or tokens revoked; SLACK_BOT_TOKEN may need replacing",
+        extra={"slack_event": event.get("type")},
+    )
 
 
 def _installer_owns(services: Services, base_url: str) -> Callable[[Installation], Awaitable[None]]:
