@@ -4,6 +4,8 @@ Only this module knows which adapter implements which port. Nothing is built on
 import; ``build_app`` does it, and ``App.aclose`` undoes it.
 """
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -37,9 +39,13 @@ from platforms.sandbox import SandboxClient
 from storage.crypto import CredentialCipher
 from storage.engine import create_engine_for, session_factory
 from storage.migrate import upgrade_engine
+from storage.processes import HEARTBEAT, SqlProcessRegistry
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+# The one task that runs until the app closes; the drain at exit does not wait for it.
+HEARTBEAT_TASK = "trypost-heartbeat"
 
 
 class SettingError(Exception):
@@ -62,6 +68,26 @@ class App:
     slack: SlackSurface | None = None
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     meter: Meter = NO_METER
+    processes: SqlProcessRegistry | None = None
+    _heartbeat: "asyncio.Task[None] | None" = None
+
+    async def start(self) -> None:
+        """Announce this process and keep saying it is alive: any process may publish
+        (a Slack publish-now runs in the web process), so every one beats."""
+        if self.processes is not None and self._heartbeat is None:
+            await self.processes.beat()
+            self._heartbeat = asyncio.create_task(
+                self._beat_forever(self.processes), name=HEARTBEAT_TASK
+            )
+
+    @staticmethod
+    async def _beat_forever(processes: SqlProcessRegistry) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            try:
+                await processes.beat()
+            except Exception:
+                log.warning("heartbeat not written", exc_info=True)
 
     def scheduler(self) -> MinuteScheduler:
         scheduler = MinuteScheduler(
@@ -106,6 +132,14 @@ class App:
         await self.outbox.dispatch_due()
 
     async def aclose(self) -> None:
+        if self._heartbeat is not None and self.processes is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            try:
+                await self.processes.forget()
+            except Exception:
+                log.warning("process row not removed; it ages out", exc_info=True)
         if self.slack is not None:
             await self.slack.aclose()
         await self.engine.dispose()
@@ -128,7 +162,6 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         raise SettingError(str(bad)) from None
     engine = create_engine_for(settings.database_url)
     if settings.uses_sqlite:
-        _ensure_sqlite_folder(settings.database_url)
         await upgrade_engine(engine)
     else:
         # Fail at start, in one line, rather than on the first tick.
@@ -138,7 +171,10 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
     registry = new_registry()
     meter = PrometheusMeter(registry)
-    publisher = Publisher(uow, platforms, clock, meter=meter)
+    processes = SqlProcessRegistry(session_factory(engine), secrets.token_hex(8))
+    publisher = Publisher(
+        uow, platforms, clock, meter=meter, process_id=processes.process_id, liveness=processes
+    )
     ticker = Ticker(uow, clock, publisher, meter=meter)
     chat = ChatGateways()
     services = Services(uow, clock, publisher)
@@ -160,6 +196,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         slack,
         registry,
         meter,
+        processes,
     )
 
 
@@ -188,9 +225,3 @@ def secret_key(settings: Settings) -> str:
             extra={"path": str(key_file)},
         )
     return key_file.read_text(encoding="utf-8").strip()
-
-
-def _ensure_sqlite_folder(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from bot.app import App, SettingError, build_app
+from bot.app import HEARTBEAT_TASK, App, SettingError, build_app
 from bot.logs import configure_logging
 from bot.settings import ENV_NAMES, Settings
 from bot.web import serve as serve_web
@@ -57,6 +57,7 @@ def _with_app(
     async def main() -> None:
         try:
             app = await build_app(settings, clock=clock)
+            await app.start()
             # Everything loaded at start-up lives for the whole run: keep it out of the
             # collector's full passes, which otherwise pause a busy server for ~70 ms.
             gc.collect()
@@ -79,7 +80,11 @@ async def _drain(grace: float = 30.0) -> None:
     """Let work started after an ack (a Slack publish-now, a retry click) finish before
     the process ends, rather than cut a publish in half."""
     current = asyncio.current_task()
-    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    pending = [
+        t
+        for t in asyncio.all_tasks()
+        if t is not current and not t.done() and t.get_name() != HEARTBEAT_TASK
+    ]
     if pending:
         await asyncio.wait(pending, timeout=grace)
 

@@ -5,7 +5,7 @@ Storage, platform clients and the clock implement these; the composition root
 ``tests/fakes.py``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -26,6 +26,13 @@ from core.workspace import Member, Workspace
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class ProcessLiveness(Protocol):
+    """Tells which processes that hold entry leases are gone (crashed or killed), so
+    their entries are recovered at once instead of when the lease runs out."""
+
+    async def gone(self, owners: Collection[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True)
@@ -158,8 +165,15 @@ class EntryRepository(Protocol):
         """
         ...
 
-    async def stale_publishing(self, now: datetime, limit: int) -> list[PlatformEntry]:
-        """Entries left publishing whose lease ended before ``now`` (a crashed worker)."""
+    async def stale_publishing(
+        self, now: datetime, limit: int, gone_owners: Collection[str] = ()
+    ) -> list[PlatformEntry]:
+        """Entries left publishing by a crashed worker: their lease ended before ``now``,
+        or the process holding it is one of ``gone_owners``."""
+        ...
+
+    async def lease_owners(self) -> set[str]:
+        """The processes holding a lease on some publishing entry."""
         ...
 
 

@@ -35,6 +35,8 @@ class PlatformEntry:
     # while a crash-recovered re-send reuses the key of the interrupted one.
     generation: int = 0
     lease_until: datetime | None = None
+    # The process holding the lease: one that is gone gives its entries up at once.
+    lease_owner: str | None = None
     published_at: datetime | None = None
     # Optimistic concurrency: storage writes only if the stored version still matches.
     version: int = 0

@@ -1,5 +1,6 @@
 """Engine creation for SQLite (aiosqlite, the default) and PostgreSQL (asyncpg)."""
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -41,9 +42,25 @@ def create_engine_for(url: str | URL = DEFAULT_URL, **options: Any) -> AsyncEngi
     if parsed.database in (None, "", ":memory:"):
         # One shared connection, or each checkout would see its own empty database.
         options.setdefault("poolclass", StaticPool)
+    else:
+        keep_private(Path(parsed.database))
     engine = create_async_engine(parsed, **options)
     _tune_sqlite(engine)
     return engine
+
+
+def keep_private(database: Path) -> None:
+    """Create the SQLite file (and its folder) readable by the owner only, and tighten
+    one made looser: it holds every post and, encrypted, every token.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file.
+    """
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if not database.exists():
+        database.touch(mode=0o600)
+    for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -183,6 +183,7 @@ def entry_from_row(row: PlatformEntryRow) -> PlatformEntry:
         attempts=row.attempts,
         generation=row.generation,
         lease_until=row.lease_until,
+        lease_owner=row.lease_owner,
         published_at=row.published_at,
         version=row.version,
         key=row.key,
@@ -203,6 +204,7 @@ def entry_values(entry: PlatformEntry) -> dict[str, Any]:
         "attempts": entry.attempts,
         "generation": entry.generation,
         "lease_until": entry.lease_until,
+        "lease_owner": entry.lease_owner,
         "published_at": entry.published_at,
         "key": entry.key,
     }

@@ -201,10 +201,23 @@ class PlatformEntryRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
     generation: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
     lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
     published_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
     # Random, unique, the stem of the idempotency key (core.posts.PlatformEntry.key).
     key: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class ProcessRow(Base):
+    """A running bot process, so others can tell when it is gone (storage.processes)."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
 
 
 class DomainEventRow(Base):
@@ -317,9 +330,11 @@ SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
     metadata, SQLAlchemyOAuthStateStore.default_table_name
 )
 
-# Tokens are stored encrypted (bot/slack/installations.py), which makes them longer than
-# slack_sdk's String(200) allows.
+# Tokens and the incoming webhook URL are stored encrypted (bot/slack/installations.py),
+# which makes them longer than slack_sdk's String(200) allows.
 for _table in (SLACK_INSTALLATIONS, SLACK_BOTS):
     for _column in _table.columns:
-        if _column.name.endswith(("_token", "refresh_token")):
+        if _column.name.endswith(("_token", "refresh_token")) or _column.name == (
+            "incoming_webhook_url"
+        ):
             _column.type = Text()

@@ -6,7 +6,7 @@ sees the same concurrency behaviour (stale writes refused) as the real database.
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -326,12 +326,22 @@ class FakeEntries(_Repo):
                 return True
         return False
 
-    async def stale_publishing(self, now: datetime, limit: int) -> list[PlatformEntry]:
+    async def stale_publishing(
+        self, now: datetime, limit: int, gone_owners: Collection[str] = ()
+    ) -> list[PlatformEntry]:
         return [
             _c(e)
             for e in self._all()
-            if e.status is EntryStatus.PUBLISHING and e.lease_until and e.lease_until < now
+            if e.status is EntryStatus.PUBLISHING
+            and ((e.lease_until and e.lease_until < now) or e.lease_owner in gone_owners)
         ][:limit]
+
+    async def lease_owners(self) -> set[str]:
+        return {
+            e.lease_owner
+            for e in self._all()
+            if e.status is EntryStatus.PUBLISHING and e.lease_owner
+        }
 
 
 class FakeEvents(_Repo):

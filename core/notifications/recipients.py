@@ -25,14 +25,17 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     actor = event.payload.get("actor_id")
     kind = event.kind
     if kind in _POST_NOTICES:
-        # A post deleted since, or (were an id ever reused) another workspace's: nobody
-        # is told, least of all with another team's text.
+        # Were a post id ever reused, the id could name another workspace's post: then
+        # nobody is told, least of all with another team's text. A post deleted since
+        # is described by the event's own snapshot.
         post = await uow.posts.get(event.post_id) if event.post_id else None
-        if post is None or post.workspace_id != event.workspace_id:
+        if post is not None and post.workspace_id != event.workspace_id:
             return []
         payload = dict(event.payload)
         if "post_number" not in payload:
-            # Events recorded before they carried a snapshot: describe the post as it is.
+            # Recorded before events carried a snapshot: describe the post as it is now.
+            if post is None:
+                return []
             payload.update(post.snapshot())
         notice = _POST_NOTICES[kind]
         if kind is EventKind.POST_FINISHED and payload.get("status") == "published":

@@ -8,6 +8,7 @@ the post and records the "post finished" event.
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from core.ports import (
     Clock,
     PlatformDirectory,
     PlatformError,
+    ProcessLiveness,
     PublishRequest,
     PublishResult,
     UnitOfWork,
@@ -54,7 +56,12 @@ class Publisher:
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Sleep = asyncio.sleep,
         meter: Meter = NO_METER,
+        process_id: str | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
+        # Written on each lease, so recovery can tell a dead holder from a slow one.
+        self.process_id = process_id or secrets.token_hex(8)
+        self.liveness = liveness
         self._uow = uow
         self._platforms = platforms
         self._clock = clock
@@ -107,6 +114,7 @@ class Publisher:
             entry.move(EntryStatus.PUBLISHING)
             entry.attempts += 1
             entry.lease_until = now + self.lease
+            entry.lease_owner = self.process_id
             if not await uow.entries.compare_and_set(entry):
                 return None  # another worker claimed it first
             post = await uow.posts.get(entry.post_id)
@@ -151,6 +159,7 @@ class Publisher:
                 log.warning("entry finished after losing its lease", extra={"entry_id": entry.id})
                 return
             current.lease_until = None
+            current.lease_owner = None
             if outcome.result is not None:
                 current.move(EntryStatus.PUBLISHED)
                 current.platform_url = outcome.result.url

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from core.accounts import PLATFORMS
 from core.events import DomainEvent, EventKind
-from core.ports import Clock, UnitOfWorkFactory
+from core.ports import Clock, ProcessLiveness, UnitOfWorkFactory
 from core.scheduling.publisher import settle
 from core.states import EntryStatus, PostStatus
 from core.timeparse import show_time
@@ -16,9 +16,13 @@ INTERRUPTED = "interrupted — check the platform before retrying"
 
 
 async def recover_interrupted(
-    uow_factory: UnitOfWorkFactory, clock: Clock, lease: timedelta = timedelta(minutes=10)
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    lease: timedelta = timedelta(minutes=10),
+    liveness: ProcessLiveness | None = None,
 ) -> int:
-    """Entries left publishing past their lease: the worker that held them is gone.
+    """Entries left publishing past their lease, or held by a process that is gone:
+    the worker that held them crashed.
 
     A platform that honours idempotency keys gets the same request again (same key,
     so at most one post); elsewhere we cannot know whether the post went out, so the
@@ -26,7 +30,10 @@ async def recover_interrupted(
     """
     now = clock.now()
     async with uow_factory() as uow:
-        stale = await uow.entries.stale_publishing(now, limit=500)
+        owners = await uow.entries.lease_owners() if liveness else set()
+    gone = await liveness.gone(owners) if liveness and owners else set()
+    async with uow_factory() as uow:
+        stale = await uow.entries.stale_publishing(now, limit=500, gone_owners=gone)
     recovered = 0
     for stale_entry in stale:
         async with uow_factory() as uow:
@@ -38,6 +45,7 @@ async def recover_interrupted(
                 continue
             started = entry.lease_until - lease if entry.lease_until else now
             entry.lease_until = None
+            entry.lease_owner = None
             if _resendable(entry.platform, started, now):
                 entry.move(EntryStatus.PENDING)
             else:

@@ -44,7 +44,9 @@ class Ticker:
         async with self._uow() as uow:
             claimed = await uow.posts.claim_due(self._clock.now(), self._batch)
             await uow.commit()
-        recovered = await recover_interrupted(self._uow, self._clock, self._publisher.lease)
+        recovered = await recover_interrupted(
+            self._uow, self._clock, self._publisher.lease, self._publisher.liveness
+        )
         async with self._uow() as uow:
             ready = await uow.posts.with_pending_entries(self._batch)
         post_ids = list(dict.fromkeys([*claimed, *ready]))

@@ -1,8 +1,9 @@
 """Platform entries: claimed and finished one by one with a version check."""
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.posts import PlatformEntry
@@ -31,18 +32,31 @@ class SqlEntryRepository:
         entry.version += 1
         return True
 
-    async def stale_publishing(self, now: datetime, limit: int) -> list[PlatformEntry]:
-        """Entries left publishing whose lease ended before ``now`` (a crashed worker)."""
+    async def stale_publishing(
+        self, now: datetime, limit: int, gone_owners: Collection[str] = ()
+    ) -> list[PlatformEntry]:
+        """Entries left publishing by a crashed worker: lease ended, or owner gone."""
+        stale = PlatformEntryRow.lease_until < now
+        if gone_owners:
+            stale = or_(stale, PlatformEntryRow.lease_owner.in_(list(gone_owners)))
         stmt = (
             select(PlatformEntryRow)
-            .where(
-                PlatformEntryRow.status == EntryStatus.PUBLISHING.value,
-                PlatformEntryRow.lease_until < now,
-            )
+            .where(PlatformEntryRow.status == EntryStatus.PUBLISHING.value, stale)
             .order_by(PlatformEntryRow.lease_until, PlatformEntryRow.id)
             .limit(limit)
         )
         return [entry_from_row(row) for row in await fresh_rows(self._session, stmt)]
+
+    async def lease_owners(self) -> set[str]:
+        stmt = (
+            select(PlatformEntryRow.lease_owner)
+            .where(
+                PlatformEntryRow.status == EntryStatus.PUBLISHING.value,
+                PlatformEntryRow.lease_owner.is_not(None),
+            )
+            .distinct()
+        )
+        return {owner for owner in (await self._session.scalars(stmt)) if owner}
 
 
 async def write_entry(session: AsyncSession, entry: PlatformEntry) -> bool:

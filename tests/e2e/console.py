@@ -29,6 +29,17 @@ class Transcript:
         return rest.split("\n› ", 1)[0]
 
 
+def console_env() -> dict[str, str]:
+    """The environment of a newcomer's shell: none of the operator's settings."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TRYPOST_", "SLACK_", "DISCORD_"))
+    }
+    env["TRYPOST_SECRET_KEY"] = "test-secret-key-for-console"
+    return env
+
+
 def run_console(
     workdir: Path,
     script: str,
@@ -37,12 +48,7 @@ def run_console(
     clock: str | None = START,
     command: str = "console",
 ) -> Transcript:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TRYPOST_", "SLACK_", "DISCORD_"))
-    }
-    env["TRYPOST_SECRET_KEY"] = "test-secret-key-for-console"
+    env = console_env()
     args = [sys.executable, "-m", "bot", command]
     if command == "console":
         args += ["--as", as_name]

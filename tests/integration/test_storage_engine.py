@@ -89,3 +89,32 @@ def test_the_cipher_never_shows_its_secret() -> None:
     assert "hunter2" not in repr(CredentialCipher("hunter2"))
     with pytest.raises(ValueError, match="must not be empty"):
         CredentialCipher("")
+
+
+async def test_the_sqlite_file_and_its_wal_are_readable_by_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "data" / "trypost.db"
+    engine = create_engine_for(f"sqlite+aiosqlite:///{database}")
+    try:
+        await upgrade_engine(engine)
+        async with SqlUnitOfWorkFactory(session_factory(engine), CredentialCipher("k"))() as uow:
+            await uow.workspaces.add(Workspace(name="private"))
+            await uow.commit()
+        files = [
+            database,
+            database.with_name("trypost.db-wal"),
+            database.with_name("trypost.db-shm"),
+        ]
+        assert all(path.exists() for path in files)
+        assert {oct(path.stat().st_mode & 0o777) for path in files} == {oct(0o600)}
+    finally:
+        await engine.dispose()
+
+
+def test_a_sqlite_file_made_readable_by_others_is_tightened(tmp_path: Path) -> None:
+    database = tmp_path / "loose.db"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    create_engine_for(f"sqlite+aiosqlite:///{database}")
+    assert database.stat().st_mode & 0o777 == 0o600

@@ -296,4 +296,4 @@ async def test_a_mastodon_entry_interrupted_recently_is_resent_with_its_key(
     await world.ticker.tick()
     assert (await state(world, number))[0] is PostStatus.PUBLISHED
     entry = (await show_post(world.svc, world.owner, number)).post.entries[0]
-    assert [r.idempotency_key for r in world.platform.sent] == [f"trypost-entry-{entry.id}-0"]
+    assert [r.idempotency_key for r in world.platform.sent] == [f"trypost-{entry.key}-0"]

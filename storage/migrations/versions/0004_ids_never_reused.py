@@ -1,4 +1,4 @@
-"""ids never reused; a random idempotency stem per entry
+"""ids never reused; a random idempotency stem per entry; lease owners
 
 SQLite hands a deleted row's id to the next insert unless the table is declared
 AUTOINCREMENT, and a reused member, post or entry id let one workspace's notices and
@@ -38,6 +38,18 @@ TABLES = (
 
 def upgrade() -> None:
     bind = op.get_bind()
+    # Live processes and the holder of each lease, so a crashed worker's entries are
+    # recovered at the next start instead of when their lease ends.
+    op.create_table(
+        "processes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processes")),
+    )
+    op.add_column("platform_entries", sa.Column("lease_owner", sa.String(length=32), nullable=True))
     op.add_column("platform_entries", sa.Column("key", sa.String(length=32), nullable=True))
     entries = sa.table(
         "platform_entries", sa.column("id", sa.Integer), sa.column("status", sa.String),
@@ -65,3 +77,5 @@ def downgrade() -> None:
     with op.batch_alter_table("platform_entries") as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_platform_entries_key"), type_="unique")
         batch_op.drop_column("key")
+        batch_op.drop_column("lease_owner")
+    op.drop_table("processes")
