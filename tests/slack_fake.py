@@ -154,7 +154,9 @@ class FakeSlack:
     - ``missing_users`` answer ``user_not_found`` (users.info, getPresence,
       conversations.open);
     - ``answers[method] = {...}`` replaces the answer of any method;
-    - ``teams[token] = "T…"`` is the team auth.test reports for a token.
+    - ``teams[token] = "T…"`` is the team auth.test reports for a token;
+    - ``orgs[token] = ("E…", ["T…", …])`` makes a token an org-wide (Enterprise Grid)
+      one: auth.test reports the org, auth.teams.list the workspaces it was granted.
 
     ``responded_at[name]`` is when the first post to a response_url arrived
     (``time.perf_counter()``), for timing replies (``bench/slack_ack.py``).
@@ -181,6 +183,7 @@ class FakeSlack:
         self.missing_users: set[str] = set()
         self.answers: dict[str, dict[str, Any]] = {}
         self.teams: dict[str, str] = {}
+        self.orgs: dict[str, tuple[str, list[str]]] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._serial = itertools.count(1)
         self._clear_proxy_env = clear_proxy_env
@@ -189,6 +192,7 @@ class FakeSlack:
         self._port = 0
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "auth.teams.list": self._auth_teams_list,
             "chat.postMessage": self._post_message,
             "chat.update": self._update_message,
             "chat.postEphemeral": lambda _: {"ok": True, "message_ts": self._ts()},
@@ -307,8 +311,9 @@ class FakeSlack:
         return f"{1503435956 + n}.{n:06d}"
 
     def _auth_test(self, params: Params) -> dict[str, Any]:
-        team = self.teams.get(str(params.get("token")), self.team_id)
-        return {
+        token = str(params.get("token"))
+        team = self.teams.get(token, self.team_id)
+        answer = {
             "ok": True,
             "url": f"https://{self.team_name.lower()}.slack.com/",
             "team": self.team_name,
@@ -317,6 +322,24 @@ class FakeSlack:
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
+        }
+        if token in self.orgs:
+            org = self.orgs[token][0]
+            answer.update(team_id=org, enterprise_id=org, is_enterprise_install=True)
+        return answer
+
+    def _auth_teams_list(self, params: Params) -> dict[str, Any]:
+        """Two workspaces a page, so callers must follow ``next_cursor``."""
+        if str(params.get("token")) not in self.orgs:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        teams = self.orgs[str(params["token"])][1]
+        start = int(params.get("cursor") or 0)
+        page = [{"id": t, "name": f"Workspace {t}"} for t in teams[start : start + 2]]
+        more = start + 2 < len(teams)
+        return {
+            "ok": True,
+            "teams": page,
+            "response_metadata": {"next_cursor": str(start + 2) if more else ""},
         }
 
     def _post_message(self, params: Params) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class SlackEndpoint:
         self._dispatch = bolt_dispatch
         self._now = now
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
         if not self.signed(raw, request):
             return _answer(401, "invalid request signature")

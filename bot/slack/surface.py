@@ -47,7 +47,7 @@ class SlackSurface:
     def mount(self, web_app: web.Application) -> None:
         """Serve Slack's requests from our aiohttp app (signatures checked before bolt
         parses anything, then again by bolt)."""
-        web_app.router.add_post(EVENTS_PATH, self.endpoint)
+        web_app.router.add_post(EVENTS_PATH, self.endpoint.handle)
         flow = self.bolt.oauth_flow
         if flow is not None:
 

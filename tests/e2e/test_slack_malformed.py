@@ -219,3 +219,19 @@ async def test_odd_composer_submissions_are_answered_in_the_modal_or_by_dm(
         assert len(dms) == 3 and all(c["channel"] == "U1" for c in dms)
         [listed] = await bot.command("list")
         assert all(f"#{n} " in listed for n in (1, 2, 3)) and "#4" not in listed
+
+
+async def test_a_viewers_retry_click_answers_beside_the_message_and_never_replaces_it(
+    tmp_path: Path,
+) -> None:
+    async with slack_bot(tmp_path) as bot:
+        await bot.command("accounts add sandbox brand")
+        await bot.command("accounts mode brand fail")
+        await bot.command('now "Doomed"')
+        await bot.command("members invite <@U2|bob> viewer")
+        replies = await bot.click("trypost:retry#0", "1", user="U2")
+        responses = bot.slack.responses_to(f"click{bot.serial}")
+        assert responses and all(r.get("replace_original") is False for r in responses)
+        assert "viewer" in replies[-1] and "Retrying" not in "".join(replies)
+        [shown] = await bot.command("show 1")
+        assert "failed" in shown.lower(), "the refused click retried nothing"
