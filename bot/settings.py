@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     sandbox_dir: Path = Field(Path("sandbox-posts"), validation_alias=_env("TRYPOST_SANDBOX_DIR"))
     media_dir: Path = Field(Path("media"), validation_alias=_env("TRYPOST_MEDIA_DIR"))
     outbox_dir: Path = Field(Path("outbox"), validation_alias=_env("TRYPOST_OUTBOX_DIR"))
+    # Hosts that links from chat (media, webhooks) may reach although they resolve to a
+    # private or local address; comma-separated. Empty: none.
+    allow_private_hosts: str = Field("", validation_alias=_env("TRYPOST_ALLOW_PRIVATE_HOSTS"))
 
     # --- email ---
     smtp_url: SecretStr | None = Field(None, validation_alias=_env("TRYPOST_SMTP_URL"))
@@ -102,6 +105,12 @@ class Settings(BaseSettings):
         if grace < timedelta(0):
             raise ValueError("must not be negative")
         return grace
+
+    @property
+    def private_hosts_allowed(self) -> frozenset[str]:
+        return frozenset(
+            h.strip().lower() for h in self.allow_private_hosts.split(",") if h.strip()
+        )
 
     @property
     def uses_sqlite(self) -> bool:

@@ -9,13 +9,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from bot.commands import inbox_views, views
 from bot.commands import requests as rq
 from bot.commands.errors import ParseError
 from bot.commands.help import help_text
+from bot.commands.media import MediaCheck, links_only
 from bot.commands.notify_settings import read_change
 from core.errors import DomainError
 from core.messages import Button, Field, Reply, Tone, error
@@ -43,6 +44,8 @@ class Context:
     # A surface under load may share recent unread counts between replies (the footer is
     # a hint; `inbox` always reads fresh). None: read it for every reply.
     unread_cache: "UnreadCache | None" = None
+    # What ``with`` may name: links on chat surfaces (the default), files too on the console.
+    media: MediaCheck = field(default_factory=links_only)
 
 
 class UnreadCache:
@@ -128,7 +131,7 @@ async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
     post = await posts.schedule_post(
         ctx.services,
         ctx.actor,
-        NewPost(req.text, req.accounts, req.labels, req.media, req.when),
+        NewPost(req.text, req.accounts, req.labels, await ctx.media(req.media), req.when),
     )
     return await _details(ctx, post.number, f"Scheduled post {post.number}")
 
