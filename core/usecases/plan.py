@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from core.errors import ValidationFailed
 from core.events import DomainEvent, EventKind
 from core.ports import PostFilter, UnitOfWork
+from core.posts import Post
 from core.roles import Action
 from core.states import PostStatus
 from core.usecases.context import Actor, Services, load_actor
@@ -29,11 +30,21 @@ async def posts_this_month(uow: UnitOfWork, workspace_id: int, now: datetime) ->
     return await uow.posts.count(workspace_id, PostFilter(statuses=COUNTED, start=start, end=end))
 
 
-async def check_cap(uow: UnitOfWork, workspace: Workspace, month_of: datetime) -> None:
-    """Refuse a post beyond the cap of the month it goes out in; call before the post
-    leaves draft."""
+def counted_in(post: Post, month_of: datetime) -> bool:
+    """Whether the post already uses up a place in the month of ``month_of``."""
+    when = post.scheduled_at or post.finished_at or post.created_at
+    return post.status in COUNTED and when is not None and _month(when) == _month(month_of)
+
+
+async def check_cap(
+    uow: UnitOfWork, workspace: Workspace, month_of: datetime, moving: Post | None = None
+) -> None:
+    """Refuse a post beyond the cap of the month it goes out in; call before a post
+    leaves draft, and before one moves into another month (``moving``)."""
     cap = workspace.monthly_post_cap
-    if cap is not None and await posts_this_month(uow, workspace.id, month_of) >= cap:
+    if cap is None or (moving is not None and counted_in(moving, month_of)):
+        return
+    if await posts_this_month(uow, workspace.id, month_of) >= cap:
         raise ValidationFailed(
             f"This workspace's plan allows {cap} posts a month and they are used up; "
             "drafts are still fine, or ask an owner to raise the limit."

@@ -13,7 +13,7 @@ from core.roles import Action
 from core.states import EntryStatus, PostStatus
 from core.timeparse import parse_when, require_future
 from core.usecases.context import Actor, Services, find_post, load_actor
-from core.usecases.plan import check_cap, note_usage
+from core.usecases.plan import check_cap, counted_in, note_usage
 from core.usecases.targets import (
     accounts_of,
     check_fits,
@@ -98,9 +98,10 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         workspace, member = await load_actor(uow, actor, Action.PUBLISH)
         post = await find_post(uow, actor.workspace_id, number)
         scheduled_at = _future(svc, when, member.zone(workspace))
-        was_draft = post.status is PostStatus.DRAFT
-        if was_draft:
-            await check_cap(uow, workspace, scheduled_at)
+        # A draft takes a place in the month; a scheduled or failed post moved to another
+        # month takes one there (its old month's place is freed by the move).
+        newly_counted = not counted_in(post, scheduled_at)
+        await check_cap(uow, workspace, scheduled_at, moving=post)
         was_failed = post.status is PostStatus.FAILED
         post.move(PostStatus.SCHEDULED)
         check_fits(post.text, await accounts_of(uow, post.entries))
@@ -110,7 +111,7 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         post.finished_at = None
         await _save(uow, svc, post)
         await _record(uow, svc, EventKind.POST_SCHEDULED, post, actor)
-        if was_draft:
+        if newly_counted:
             await note_usage(uow, workspace, scheduled_at, svc.clock.now())
         await uow.commit()
     return post
