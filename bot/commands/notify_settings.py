@@ -8,6 +8,7 @@ settings notifications immediate                     each email as it happens
 settings notifications away-only on|off              email only when I'm away
 """
 
+import re
 from collections.abc import Sequence
 
 from bot.commands.errors import ParseError
@@ -31,9 +32,11 @@ def read_change(words: Sequence[str]) -> PreferenceChange | None:
             return PreferenceChange(channel="email", enabled=enabled, topics=topics)
         return PreferenceChange(channel="chat", enabled=enabled, topics=topics)
     if head == "digest":
-        if len(rest) > 1 or (rest and not rest[0].isdigit()):
+        # [0-9] and not str.isdigit: "²" is a digit to Python but not a number to int().
+        if len(rest) > 1 or (rest and not re.fullmatch(r"[0-9]{1,2}", rest[0])):
             raise ParseError(
-                "Give the digest hour as a number, like `settings notifications digest 8`."
+                "Give the digest hour as a number from 0 to 23, like "
+                "`settings notifications digest 8`."
             )
         hour = int(rest[0]) if rest else None
         return PreferenceChange(email_mode=EmailMode.DIGEST, digest_hour=hour)

@@ -9,7 +9,7 @@ from core.labels import Label
 from core.messages import Button, Field, Reply, Tone
 from core.posts import PlatformEntry, Post
 from core.states import EntryStatus, PostStatus
-from core.timeparse import show_time
+from core.timeparse import in_zone, show_time
 from core.usecases.queries import CalendarView, CalendarWindow, PostDetails, PostList
 
 STATUS_ICON = {
@@ -115,7 +115,7 @@ def calendar_reply(window: CalendarWindow) -> Reply:
     for post in window.posts:
         moment = post.scheduled_at or post.finished_at or post.created_at
         if moment is not None:
-            by_day.setdefault(moment.astimezone(zone).date(), []).append(post)
+            by_day.setdefault(in_zone(moment, zone).date(), []).append(post)
     first, last = window.days[0], window.days[-1]
     title = {
         CalendarView.DAY: f"{first:%A %d %B %Y}",
@@ -146,7 +146,7 @@ def _day_rows(
 
 def _cell(post: Post, zone: ZoneInfo) -> str:
     moment = post.scheduled_at or post.finished_at or post.created_at
-    hhmm = moment.astimezone(zone).strftime("%H:%M") if isinstance(moment, datetime) else "--:--"
+    hhmm = in_zone(moment, zone).strftime("%H:%M") if isinstance(moment, datetime) else "--:--"
     return f"{hhmm} {STATUS_ICON[post.status]} #{post.number} {excerpt(post.text, 24)}"
 
 

@@ -5,6 +5,7 @@ verb and returns the typed request (DESIGN §4).
 """
 
 import difflib
+import re
 import zoneinfo
 from functools import cache
 from typing import Literal
@@ -173,7 +174,8 @@ def _limit(token: Token) -> int | Literal["off"]:
     word = token.text.strip().lower()
     if word in ("off", "none", "unlimited"):
         return "off"
-    if word.isdigit() and 0 < int(word) < 10**7:
+    # [0-9] and not str.isdigit: "²" is a digit to Python but not a number to int().
+    if re.fullmatch(r"[0-9]{1,7}", word) and int(word) > 0:
         return int(word)
     raise ParseError(
         f"A monthly limit is a number of posts or `off`, not {quoted(token.text)}; "

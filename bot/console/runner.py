@@ -2,10 +2,16 @@
 
 Scripted (stdin is not a TTY) reads one line at a time, echoes it after a ``›`` so
 the output reads as a transcript, and exits 0 at end of input.
+
+The terminal is the conversation, so no traceback is printed there: a logged exception
+shows as its one-line event, and the traceback goes whole to ``trypost-console.log`` in
+the working folder (beside ``trypost.db`` by default).
 """
 
 import asyncio
+import logging
 import sys
+from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import WordCompleter
@@ -17,14 +23,64 @@ from bot.commands.help import HELP
 from bot.console.session import ConsoleSession
 
 CONSOLE_LINES = [":as", ":role", ":presence", ":clock", ":advance", ":tick", ":quit"]
+ERROR_LOG = Path("trypost-console.log")
 
 
 def _say(text: str) -> None:
     print(text, flush=True)
 
 
+class TracebacksToFile(logging.Filter):
+    """Put on a terminal's handler: a record with a traceback is written whole to a file
+    first, then reaches the terminal without it, naming the file (``details``)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file = logging.FileHandler(path, encoding="utf-8", delay=True)
+        self._file.setFormatter(_WithRef("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info or record.stack_info:
+            self._file.handle(record)
+            # The record is shared, but on the console the terminal is its only handler.
+            record.exc_info = record.exc_text = record.stack_info = None
+            record.details = str(self.path)
+        return True
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _WithRef(logging.Formatter):
+    """Plain lines for the file, with the reference a reply quoted, to find its traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ref = getattr(record, "ref", None)
+        line = super().format(record)
+        return line.replace(": ", f" [ref {ref}]: ", 1) if ref else line
+
+
+def keep_tracebacks_off_the_terminal(path: Path = ERROR_LOG) -> TracebacksToFile:
+    """Filter every handler of the root logger through one ``TracebacksToFile``."""
+    divert = TracebacksToFile(path)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(divert)
+    return divert
+
+
 async def run_console(app: App, name: str, *, scripted: bool | None = None) -> None:
     scripted = not sys.stdin.isatty() if scripted is None else scripted
+    divert = keep_tracebacks_off_the_terminal()
+    try:
+        await _run(app, name, scripted=scripted)
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(divert)
+        divert.close()
+
+
+async def _run(app: App, name: str, *, scripted: bool) -> None:
     if scripted:
         await _scripted(app, name)
     else:

@@ -1,27 +1,39 @@
-"""One person at a terminal: command lines, console-only lines, and the composer."""
+"""One person at a terminal: command lines, console-only lines, and the composer.
 
+Whatever the line, ``handle`` answers it and the console carries on: a refusal says what
+is accepted, and a failure nobody foresaw is logged with a reference and answered in one
+line (the traceback goes to the log, never into the conversation).
+"""
+
+import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.app import App
 from bot.commands import requests as rq
 from bot.commands.dispatch import Context, dispatch
-from bot.commands.errors import ParseError
+from bot.commands.errors import ParseError, quoted
 from bot.commands.grammar import parse
+from bot.commands.media import files_or_links
 from bot.console.chat import ConsoleChat
-from bot.console.durations import parse_duration
+from bot.console.durations import duration_seconds
 from bot.console.render import render_text
 from core.clock import ManualClock
 from core.errors import DomainError
 from core.messages import Reply, Tone, error
 from core.notifications.model import Presence
-from core.timeparse import parse_when, show_time
+from core.timeparse import YEARS_AHEAD, parse_when, reach, show_time
 from core.usecases import members
 from core.usecases.context import Actor
 from core.usecases.identities import ChatProfile
 from core.workspace import Member
 
 WORKSPACE = "console"
+DURATIONS = "10m, 2h, 1h30m or 3 days"
+
+log = logging.getLogger(__name__)
 
 Ask = Callable[[str], Awaitable[str | None]]
 Say = Callable[[str], None]
@@ -74,8 +86,14 @@ class ConsoleSession:
             reply = await handler(line)
         except DomainError as refused:
             reply = error(refused.message)
+        except Exception:
+            reply = _unexpected("console line failed", line)
         self.say(render_text(reply))
-        await self.app.notify()
+        try:
+            await self.app.notify()
+        except Exception:
+            # Notices stay in the outbox and go out on a later line; the console goes on.
+            self.say(render_text(_unexpected("sending notifications failed", line)))
         return True
 
     async def _command(self, line: str) -> Reply:
@@ -89,7 +107,10 @@ class ConsoleSession:
                 return Reply(text="Nothing scheduled.")
             request = composed
         assert self.actor is not None
-        return await dispatch(request, Context(self.app.services, self.actor, self._person))
+        media = files_or_links(self.app.settings.private_hosts_allowed)
+        return await dispatch(
+            request, Context(self.app.services, self.actor, self._person, media=media)
+        )
 
     async def _person(self, user: str) -> ChatProfile | None:
         """On the console a name is a person, reachable at <name>@localhost."""
@@ -119,7 +140,7 @@ class ConsoleSession:
         }.get(verb)
         if handler is None:
             return error(
-                f"“:{verb}” is not a console line; try :as, :role, :presence, :clock, "
+                f"{quoted(':' + verb)} is not a console line; try :as, :role, :presence, :clock, "
                 ":advance, :tick or :quit."
             )
         return await handler(rest)
@@ -163,10 +184,20 @@ class ConsoleSession:
         clock = self._manual_clock()
         if clock is None:
             return error("The clock is real; start with --simulated-clock to move it.")
-        delta = parse_duration(rest)
-        if delta is None:
-            return error(f"“{rest}” is not a duration; try 10m, 2h, 1h30m or 3 days.")
-        clock.advance(delta)
+        seconds = duration_seconds(rest)
+        if seconds is None:
+            odd = next((c for c in rest if c.isnumeric() and c not in "0123456789"), None)
+            digits = f"; write numbers with the digits 0-9 (not “{odd}”)" if odd else ""
+            return error(f"{quoted(rest)} is not a duration{digits}; try {DURATIONS}.")
+        now = clock.now()
+        latest = reach(now)[1]
+        if seconds > (latest - now).total_seconds():
+            return error(
+                f"{quoted(rest)} is more than {YEARS_AHEAD} years, which looks like a mistake; "
+                f":advance moves the clock at most {YEARS_AHEAD} years at a time (up to "
+                f"{show_time(latest, await self._zone())}), like {DURATIONS}."
+            )
+        clock.advance(timedelta(seconds=seconds))
         return await self._after_time_moved()
 
     async def _after_time_moved(self) -> Reply:
@@ -190,6 +221,14 @@ class ConsoleSession:
         assert self.actor is not None
         me = await members.whoami(self.app.services, self.actor)
         return me.member.zone(me.workspace)
+
+
+def _unexpected(what: str, line: str) -> Reply:
+    """Log a failure nobody foresaw with a reference; answer it in one line."""
+    ref = uuid.uuid4().hex[:8]
+    # The line's verb only: the rest may be anything, secrets included (a webhook secret).
+    log.exception(what, extra={"ref": ref, "verb": line.split(maxsplit=1)[0][:20]})
+    return error(f"Something went wrong on my side (ref {ref}); the console carries on.")
 
 
 def _words(raw: str | None) -> tuple[str, ...]:

@@ -413,3 +413,35 @@ def test_any_text_parses_or_raises_only_parse_error(line: str) -> None:
 @given(LINES)
 def test_command_like_lines_parse_or_raise_only_parse_error(line: str) -> None:
     _parses_or_refuses_politely(line)
+
+
+# "①", "²" and "٣" pass str.isdigit() (and "٣" even int()): every number in a command is
+# written with 0-9 and anything else is a ParseError, never a ValueError (issue 14).
+@pytest.mark.parametrize(
+    "line",
+    [
+        "settings limit ²",
+        "settings limit ①",
+        "settings limit ١٠٠",
+        "settings limit １００",
+        "show ①",
+        "show #²",
+        "retry ٣",
+        "read ²",
+        "archive ①",
+        'comment 1 reply ² "thanks"',
+        "react ① 👍",
+        "reschedule ① tomorrow 9am",
+    ],
+)
+def test_numbers_are_written_with_ascii_digits(line: str) -> None:
+    with pytest.raises(ParseError, match=r"number|limit"):
+        parse(line)
+
+
+@pytest.mark.parametrize("hour", ["²", "①", "٣", "１", "999"])
+def test_the_digest_hour_is_written_with_ascii_digits(hour: str) -> None:
+    from bot.commands.notify_settings import read_change
+
+    with pytest.raises(ParseError, match="number from 0 to 23"):
+        read_change(["digest", hour])

@@ -1,11 +1,12 @@
 """Times are read in the member's zone, kept in UTC to the minute, never in the past."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.errors import ValidationFailed
-from core.timeparse import parse_moment, parse_when, require_future, show_time
+from core.timeparse import in_zone, parse_moment, parse_when, require_future, show_time
 
 NOW = datetime(2026, 11, 25, 14, 7, 33, tzinfo=UTC)  # a Wednesday
 
@@ -266,3 +267,88 @@ def test_a_rolled_time_is_never_refused_as_past() -> None:
             when = parse_when(text, zone, now)
             assert require_future(when, now, zone) == when
             assert when - now < timedelta(days=8)
+
+
+# --- within reach: 5 years ahead, 20 years back, digits 0-9 (issue 14) -----------------------
+
+EAST_AND_WEST = ["UTC", "Asia/Tokyo", "Pacific/Kiritimati", "America/New_York", "Etc/GMT+12"]
+HUGE = [
+    "in 999999999 weeks",
+    "in 1000000000 days",
+    "999999999 minutes from now",
+    "in 99999999999999999999 hours",
+    "in " + "9" * 150 + " weeks",
+    "in 6 years",
+]
+EDGES_AHEAD = ["9999-12-31T23:59Z", "9999-12-31 23:59", "9999-12-31T23:59-12:00", "year 9999"]
+EDGES_BEHIND = ["0001-01-01", "0001-01-01T00:00Z", "0001-01-01 00:00 +14:00", "1000000000 days ago"]
+
+
+@pytest.mark.parametrize("zone", EAST_AND_WEST)
+@pytest.mark.parametrize("text", HUGE + EDGES_AHEAD)
+def test_a_time_more_than_five_years_ahead_is_refused(text: str, zone: str) -> None:
+    for read in (parse_when, parse_moment):
+        with pytest.raises(ValidationFailed, match="more than 5 years ahead") as caught:
+            read(text, zone, NOW)
+        assert "I take times up to" in caught.value.message
+        assert "2031-11-25 14:07 UTC" in caught.value.message  # the limit, named
+
+
+@pytest.mark.parametrize("zone", EAST_AND_WEST)
+@pytest.mark.parametrize("text", EDGES_BEHIND)
+def test_a_time_more_than_twenty_years_ago_is_refused(text: str, zone: str) -> None:
+    for read in (parse_when, parse_moment):
+        with pytest.raises(ValidationFailed, match="more than 20 years ago") as caught:
+            read(text, zone, NOW)
+        assert "2006-11-25 14:07 UTC" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "text", ["①", "in ① hours", "² days ago", "in 2 ²", "②pm", "١٠:٣٠", "2026-12-0١ 10:00", "９am"]
+)
+def test_numbers_in_times_are_ascii_digits_only(text: str) -> None:
+    # "①" and "²" pass str.isdigit() but not int(); dateparser even reads "①" as a month.
+    for read in (parse_when, parse_moment):
+        with pytest.raises(ValidationFailed, match="digits 0-9"):
+            read(text, "Asia/Tokyo", NOW)
+
+
+def test_the_window_ends_five_years_ahead_to_the_minute() -> None:
+    assert parse_when("2031-11-25T14:07Z", "UTC", NOW) == utc(2031, 11, 25, 14, 7)
+    assert parse_when("in 4 years", "UTC", NOW).year == 2030
+    with pytest.raises(ValidationFailed, match="5 years ahead"):
+        parse_when("2031-11-25T14:08Z", "UTC", NOW)
+    assert parse_moment("2006-11-25T14:07Z", "UTC", NOW) == utc(2006, 11, 25, 14, 7)
+    # A range may end on the last day within reach; its end of day is a little past it.
+    assert parse_moment("2031-11-25", "UTC", NOW, end_of_day=True) == utc(2031, 11, 26)
+
+
+def test_a_clock_near_datetimes_end_refuses_rather_than_overflows() -> None:
+    late = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)  # a --simulated-clock typo
+    for text in ("in 2 hours", "tomorrow 9am", "monday", "9am", "2026-12-01"):
+        with pytest.raises(ValidationFailed):
+            parse_when(text, "Pacific/Kiritimati", late)
+        with pytest.raises(ValidationFailed):
+            parse_moment(text, "Etc/GMT+12", datetime(1, 1, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("text", ["tomorrow " * 100, "in " + "9" * 5000 + " weeks"])
+def test_a_time_too_long_to_be_one_is_refused(text: str) -> None:
+    # int() would refuse 5,000 digits with a ValueError of its own.
+    with pytest.raises(ValidationFailed, match="too long for a time"):
+        parse_when(text, "UTC", NOW)
+
+
+@pytest.mark.parametrize("zone", EAST_AND_WEST)
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        (datetime.max.replace(tzinfo=UTC), "9999-12-31 23:59 UTC"),
+        (datetime.min.replace(tzinfo=UTC), "0001-01-01 00:00 UTC"),
+    ],
+)
+def test_showing_a_stored_extreme_date_never_fails(when: datetime, shown: str, zone: str) -> None:
+    # Where the zone can express it: local, then UTC; where it cannot: UTC alone.
+    said = show_time(when, zone)
+    assert said == shown or said.endswith(f"({shown})"), said
+    assert in_zone(when, ZoneInfo(zone)).tzinfo is not None
