@@ -140,7 +140,7 @@ def _view(reply: Reply, notice: EmailNotice, links: LinkSigner) -> ItemView:
 def _button_url(button: Button, notice: EmailNotice, links: LinkSigner) -> str | None:
     if button.url:
         return button.url
-    if button.action == "show" and button.target.isdigit():
+    if button.action == "show" and button.target.isascii() and button.target.isdigit():
         return links.post_url(notice.workspace_id, int(button.target))
     return None
 

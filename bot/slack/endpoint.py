@@ -65,7 +65,7 @@ class SlackEndpoint:
         """Slack's v0 signature (HMAC-SHA256 of ``v0:{timestamp}:{body}``), fresh."""
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not timestamp.isdigit() or not signature:
+        if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
             return False
         if abs(self._now() - int(timestamp)) > MAX_AGE_SECONDS:
             return False

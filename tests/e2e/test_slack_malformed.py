@@ -92,8 +92,9 @@ async def test_unsigned_requests_are_refused_before_their_body_is_read(
             assert status == 401, odd
             forged = signed_headers(body, secret="not-the-secret", content_type=content_type)
             assert (await bot.post(body, forged))[0] == 401, odd
-        not_a_time = {**signed_headers(b"text=help"), "X-Slack-Request-Timestamp": "soon"}
-        assert (await bot.post(b"text=help", not_a_time))[0] == 401
+        for not_a_time in ("soon", "①②③", "１７００００００００"):  # digits, but not ASCII ones
+            headers = {**signed_headers(b"text=help"), "X-Slack-Request-Timestamp": not_a_time}
+            assert (await bot.post(b"text=help", headers))[0] == 401
         assert bot.slack.calls == [], "nothing reached bolt or Slack"
 
 
