@@ -17,8 +17,8 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
     number = p.get("post_number")
     if kind is NoticeType.POST_PUBLISHED:
         return Reply(
-            title=f"✅ Post {number} published",
-            text=_quote(p),
+            title=f"✅ Post {number} published{_about(p)}",
+            text=_rest(p),
             tone=Tone.SUCCESS,
             items=_entries(p),
             buttons=(Button("Open post", "show", str(number)),),
@@ -27,8 +27,8 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
         partial = p.get("status") == "partially_published"
         return Reply(
             title=f"{'⚠️' if partial else '❌'} Post {number} "
-            f"{'partially published' if partial else 'failed'}",
-            text=p.get("reason") or _quote(p),
+            f"{'partially published' if partial else 'failed'}{_about(p)}",
+            text=p.get("reason") or _rest(p),
             tone=Tone.WARNING if partial else Tone.ERROR,
             items=_entries(p),
             buttons=(
@@ -39,14 +39,14 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
     if kind is NoticeType.POST_SCHEDULED:
         when = _when(p.get("scheduled_at"), timezone)
         return Reply(
-            title=f"🕒 Post {number} scheduled{f' for {when}' if when else ''}",
-            text=_quote(p),
+            title=f"🕒 Post {number} scheduled{f' for {when}' if when else ''}{_about(p)}",
+            text=_rest(p),
             buttons=(Button("Open post", "show", str(number)),),
         )
     if kind is NoticeType.POST_RETRY:
         return Reply(
-            title=f"🔁 Post {number} is being retried",
-            text=_quote(p),
+            title=f"🔁 Post {number} is being retried{_about(p)}",
+            text=_rest(p),
             buttons=(Button("Open post", "show", str(number)),),
         )
     if kind is NoticeType.ACCOUNT_DISCONNECTED:
@@ -92,6 +92,28 @@ def subject_of(notification: Notification) -> str:
     """A one-line email subject: the message title without its icon."""
     title = render(notification).title or "trypost"
     return title.split(" ", 1)[1] if title[:1] and not title[0].isalnum() else title
+
+
+# Headlines name the post by its first words, so a list of "Post published" lines can
+# be told apart; the message body quotes more only when there is more.
+HEADLINE_WORDS = 6
+
+
+def _about(p: dict[str, Any]) -> str:
+    words = str(p.get("text") or "").split()
+    if not words:
+        return ""
+    shown = " ".join(words[:HEADLINE_WORDS])
+    if len(shown) > 48:
+        shown = shown[:47].rstrip()
+        return f" · “{shown}…”"
+    return f" · “{shown}{'…' if len(words) > HEADLINE_WORDS else ''}”"
+
+
+def _rest(p: dict[str, Any]) -> str:
+    """The quote, unless the headline already holds the whole text."""
+    whole = " ".join(str(p.get("text") or "").split())
+    return "" if _about(p) == (f" · “{whole}”" if whole else "") else _quote(p)
 
 
 def _quote(p: dict[str, Any]) -> str:

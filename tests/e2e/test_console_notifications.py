@@ -82,7 +82,7 @@ schedule "Four" at in 10 minutes
     run = run_console(tmp_path, script)
     assert run.returncode == 0, run.stderr
     subjects = [str(m["Subject"]) for m in emails(tmp_path) if to(m) == "alice@localhost"]
-    failed = [s for s in subjects if "partially" in s]
+    failed = [s.split(" · ", 1)[0] for s in subjects if "partially" in s]
     # One: email off. Two: present with away-only. Three: away → email. Four: chat off only.
     assert failed == ["Post 3 partially published", "Post 4 partially published"]
     dms = run.output.count("DM → @alice: ! ⚠️")
