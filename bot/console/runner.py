@@ -37,7 +37,7 @@ class TracebacksToFile(logging.Filter):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-        self._file = logging.FileHandler(path, encoding="utf-8", delay=True)
+        self._file = _QuietFile(path, encoding="utf-8", delay=True)
         self._file.setFormatter(_WithRef("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -45,11 +45,21 @@ class TracebacksToFile(logging.Filter):
             self._file.handle(record)
             # The record is shared, but on the console the terminal is its only handler.
             record.exc_info = record.exc_text = record.stack_info = None
+            # What formatting the file line left on the record is no field of the event.
+            for left in ("message", "asctime"):
+                record.__dict__.pop(left, None)
             record.details = str(self.path)
         return True
 
     def close(self) -> None:
         self._file.close()
+
+
+class _QuietFile(logging.FileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        # An unwritable folder must not print logging's own traceback on the terminal;
+        # the event still reaches the terminal in its one line.
+        return None
 
 
 class _WithRef(logging.Formatter):

@@ -5,7 +5,6 @@ Everything here drives the real ``ConsoleSession.handle`` on SQLite, as
 """
 
 import asyncio
-import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.console import session as console_session
-from bot.console.runner import TracebacksToFile
+from bot.console.runner import keep_tracebacks_off_the_terminal
+from bot.logs import configure_logging
 from tests.console_fuzzing import (
     DURATIONS,
     NAMES,
@@ -295,23 +295,26 @@ async def test_an_unexpected_failure_is_answered_logged_and_the_console_goes_on(
         assert "Posts (all)" in (await under.run("list")).said
 
 
+@pytest.mark.parametrize("json", [True, False])
 def test_on_the_terminal_a_traceback_is_one_line_and_goes_whole_to_a_file(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], json: bool
 ) -> None:
-    terminal = io.StringIO()
-    handler = logging.StreamHandler(terminal)
-    divert = TracebacksToFile(tmp_path / "trypost-console.log")
-    handler.addFilter(divert)
-    log = logging.getLogger("tests.console")
-    log.addHandler(handler)
+    configure_logging("WARNING", json=json)  # as `trypost console` sets it up
+    path = tmp_path / "trypost-console.log"
+    divert = keep_tracebacks_off_the_terminal(path)
     try:
         try:
             raise RuntimeError("boom")
         except RuntimeError:
-            log.exception("console line failed", extra={"ref": "abcd1234"})
+            logging.getLogger("bot.console.session").exception(
+                "console line failed", extra={"ref": "abcd1234"}
+            )
     finally:
-        log.removeHandler(handler)
+        logging.getLogger().handlers.clear()
         divert.close()
-    assert terminal.getvalue() == "console line failed\n"
-    written = (tmp_path / "trypost-console.log").read_text()
+    terminal = capsys.readouterr().err.strip().splitlines()
+    assert len(terminal) == 1 and "console line failed" in terminal[0], terminal
+    assert "Traceback" not in terminal[0] and "boom" not in terminal[0]
+    assert str(path) in terminal[0], "the line says where the details are"
+    written = path.read_text()
     assert "[ref abcd1234]" in written and "Traceback" in written and "boom" in written
