@@ -208,6 +208,8 @@ async def _until_signalled() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # From here on SIGTERM is a clean stop; supervisors and tests may wait for this line.
+    logging.getLogger(__name__).info("ready; SIGTERM stops after in-flight work")
     await stop.wait()
 
 

@@ -537,13 +537,19 @@ class RecordingPlatform:
         self.sent: list[PublishRequest] = []
         self.failures: dict[str, list[Exception]] = {}
         self.gate: asyncio.Event | None = None
+        # How many publishes are held at the gate right now.
+        self.waiting = 0
 
     def fail(self, account: str, *errors: Exception) -> None:
         self.failures.setdefault(account, []).extend(errors)
 
     async def publish(self, request: PublishRequest) -> PublishResult:
         if self.gate is not None:
-            await self.gate.wait()
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
         queued = self.failures.get(request.account.name)
         if queued:
             raise queued.pop(0)

@@ -1,31 +1,14 @@
 """`trypost run` with no chat tokens, as the README promises: the console answers and
 the web app answers on $PORT, both at once (issue 8, point 6)."""
 
-import os
-import selectors
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tests.e2e.console import console_env
+from tests.e2e.processes import read_until
 from tests.e2e.test_serve import free_port, get
-
-
-def _read_until(process: subprocess.Popen[str], wanted: str, timeout: float = 60) -> str:
-    """Console output up to and including ``wanted``, read as it arrives."""
-    assert process.stdout is not None
-    seen = ""
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    while wanted not in seen:
-        assert time.monotonic() < deadline, f"never printed {wanted!r}:\n{seen}"
-        assert process.poll() is None, f"the console ended early:\n{seen}"
-        if selector.select(timeout=0.2):
-            chunk = os.read(process.stdout.fileno(), 65536).decode(errors="replace")
-            seen += chunk
-    return seen
 
 
 def _healthz(port: int, timeout: float = 30) -> tuple[int, str]:
@@ -53,7 +36,7 @@ def test_run_without_tokens_serves_the_console_and_healthz_together(tmp_path: Pa
     try:
         process.stdin.write("accounts add sandbox brand\n")
         process.stdin.flush()
-        _read_until(process, "brand")
+        read_until(process, process.stdout, "brand")
         status, body = _healthz(port)  # the console is still running: stdin is open
         assert status == 200 and '"database": true' in body
         process.stdin.write("accounts\n")

@@ -9,6 +9,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.e2e.processes import read_until
+from tests.waiting import WITHIN, until
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -43,7 +46,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     port = free_port()
     process = start("serve", tmp_path, PORT=str(port))
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + WITHIN
         while True:
             try:
                 status, body = get(f"http://127.0.0.1:{port}/healthz")
@@ -54,6 +57,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
         assert status == 200 and '"database": true' in body
         status, _ = get(f"http://127.0.0.1:{port}/unsubscribe/forged")
         assert status == 400
+        read_until(process, process.stderr, "ready; SIGTERM stops")
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=20)
@@ -63,7 +67,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
 
 def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     process = start("worker", tmp_path)
-    time.sleep(3)
+    read_until(process, process.stderr, "ready; SIGTERM stops")
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
@@ -111,10 +115,7 @@ async def test_run_with_slack_settings_serves_slack_and_stops_cleanly(tmp_path: 
                             break
                     except aiohttp.ClientConnectionError:
                         await asyncio.sleep(0.2)
-            for _ in range(50):
-                if slack.responses_to("run"):
-                    break
-                await asyncio.sleep(0.1)
+            await until(lambda: slack.responses_to("run"), "the reply to reach Slack")
             assert "Added sandbox account brand" in slack.responses_to("run")[0]["text"]
         finally:
             process.send_signal(signal.SIGTERM)

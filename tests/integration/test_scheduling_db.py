@@ -27,6 +27,7 @@ from storage.crypto import CredentialCipher
 from storage.engine import create_engine_for, session_factory
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes import Directory, RecordingPlatform
+from tests.waiting import until
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -133,7 +134,7 @@ async def test_entries_finishing_together_finish_the_post_once(bench: Bench) -> 
     bench.platform.gate = asyncio.Event()
     bench.clock.advance(timedelta(minutes=6))
     tick = asyncio.create_task(bench.ticker.tick())
-    await asyncio.sleep(0.2)
+    await until(lambda: bench.platform.waiting == 2, "both entries at the gate")
     bench.platform.gate.set()
     await tick
     assert (await bench.status(number))[0] is PostStatus.PUBLISHED

@@ -14,6 +14,7 @@ from core.usecases import posts as cases
 from core.usecases.posts import NewPost
 from core.usecases.queries import show_post
 from tests.unit.conftest import SLEPT, World
+from tests.waiting import until
 
 
 async def scheduled(world: World, text: str = "hello", **kw: object) -> int:
@@ -132,7 +133,7 @@ async def test_entries_finishing_together_emit_one_finished_event(world: World) 
     world.platform.gate = gate
     world.clock.advance(timedelta(minutes=6))
     tick = asyncio.create_task(world.ticker.tick())
-    await asyncio.sleep(0.01)
+    await until(lambda: world.platform.waiting == 2, "both entries at the gate")
     gate.set()  # both entries return at the same instant
     await tick
     assert (await state(world, number))[0] is PostStatus.PUBLISHED
@@ -249,7 +250,7 @@ async def test_labelling_a_post_while_it_publishes_loses_nothing(world: World) -
     world.platform.gate = gate
     world.clock.advance(timedelta(minutes=6))
     tick = asyncio.create_task(world.ticker.tick())
-    await asyncio.sleep(0.01)
+    await until(lambda: world.platform.waiting == 2, "both entries at the gate")
     await labels.label_post(world.svc, world.owner, number, ["busy"])
     gate.set()
     await tick
