@@ -19,8 +19,18 @@ happens twice (autumn fall-back) is the first of the two.
 
 ``parse_when`` is for scheduling and wants the future: a clock time at or before now is
 tomorrow's, a weekday in the past is next week's. Dates are never moved: a past date is
-refused by ``require_future``. ``parse_moment`` is for reading ranges and moves nothing;
-a date without a time is the start of that day (or its end, for the end of a range).
+refused by ``require_future``. ``parse_moment`` reads one end of a window (a calendar day,
+``inbox since``) and by default moves nothing; a date without a time is the start of that
+day (or its end, for the end of a range).
+
+``parse_range`` reads ``list … from … to …``, leaning the way the list looks (``prefer``):
+"future" for scheduled posts, "past" for published or failed ones. A text that leaves
+something out (a weekday, a clock time, "dec 3", "march") then names the nearest such day,
+time or period that is not wholly on the other side of now: "friday" on a Wednesday is the
+coming one for scheduled posts and the past one for published posts, and today (or this
+month) still counts both ways. Text that names its date ("2026-12-04", "tomorrow", "next
+week") is never moved. A bare date covers whole local days (``from`` its first minute,
+``to`` its last, inclusive); a time is exact, and a ``to`` time includes its own minute.
 
 Both read only times within reach: at most 5 years ahead of now (further is almost always
 a typo, and a year like 9999 cannot even be shown in every zone) and at most 20 years
@@ -34,7 +44,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum, auto
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
@@ -51,6 +61,11 @@ _LAST = datetime(9998, 12, 31, tzinfo=UTC)
 _LONGEST_TEXT = 200  # dateparser is slow on a novel, and no time takes this many letters
 _MOST_DIGITS = 9  # a count with more digits is far beyond any window anyway
 _ASCII_DIGITS = frozenset("0123456789")
+_MINUTE = timedelta(minutes=1)
+
+# Which side of now a text that leaves its day (or year) out is read on; None: today's
+# rule (a weekday is its most recent day, a clock time today's, dateparser's current period).
+Prefer = Literal["future", "past"]
 
 
 class _Kind(Enum):
@@ -142,6 +157,90 @@ def parse_moment(text: str, timezone: str, now: datetime, *, end_of_day: bool = 
     return _minute(_aware(datetime.combine(following if end_of_day else start, time()), zone))
 
 
+def parse_range(
+    start: str | None,
+    end: str | None,
+    timezone: str,
+    now: datetime,
+    *,
+    prefer: Prefer | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """Read ``from <start> to <end>`` as UTC bounds: ``start <= t < end``.
+
+    ``prefer`` is the side of now a text without its own date leans to (see the module
+    docstring). A bare date or period covers whole local days; a time is exact and the
+    ``to`` time's own minute is included (times are kept to the minute). A ``to`` weekday
+    or clock time is the first one on or after the start ("from monday to friday" on a
+    Wednesday is never an empty week), and a range that still ends before it starts is
+    refused rather than answered with an empty list.
+    """
+    zone = ZoneInfo(timezone)
+    lower = _lower(_read(start, zone, now, prefer), zone) if start else None
+    upper = None
+    if end:
+        reading = _read(end, zone, now, prefer)
+        if lower is not None:
+            reading = _not_before(reading, lower, zone, now, end)
+        upper = _upper(reading, zone)
+    if lower is not None and upper is not None and upper <= lower:
+        raise ValidationFailed(
+            f"That range ends before it starts: from {show_time(lower, timezone)} to "
+            f"{show_time(upper - _MINUTE, timezone)}. Put the earlier time after `from`, "
+            "like `list from monday to friday`."
+        )
+    return lower, upper
+
+
+def _lower(reading: _Reading, zone: ZoneInfo) -> datetime:
+    """The first minute a reading covers: a period's start, or the time itself."""
+    return _span(reading, zone)[0]
+
+
+def _upper(reading: _Reading, zone: ZoneInfo) -> datetime:
+    """Just past the last minute a reading covers: a period's end, or a time's next minute."""
+    return _span(reading, zone)[1]
+
+
+def _span(reading: _Reading, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """A reading's period as UTC bounds ``[first, following)``; a time is its one minute."""
+    if reading.local is None or reading.period not in _DATE_PERIODS:
+        start = _minute(reading.instant)
+        return start, start + _MINUTE
+    first, following = _period_bounds(reading.local.date(), reading.period)
+    return _aware(datetime.combine(first, time()), zone), _aware(
+        datetime.combine(following, time()), zone
+    )
+
+
+def _not_before(
+    reading: _Reading, lower: datetime, zone: ZoneInfo, now: datetime, typed: str
+) -> _Reading:
+    """A ``to`` weekday or clock time moved to its first occurrence ending after ``lower``.
+
+    Only those kinds name no date of their own; anything else is left for the caller to
+    refuse if it ends before the range starts.
+    """
+    if reading.local is None or reading.kind not in (_Kind.CLOCK, _Kind.WEEKDAY):
+        return reading
+    step = timedelta(days=1) if reading.kind is _Kind.CLOCK else timedelta(weeks=1)
+    local = reading.local
+    try:
+        # Jump most of the way at once ("from december to friday"), then step.
+        behind = (in_zone(lower, zone).date() - local.date()).days
+        if behind > step.days:
+            local = _shift(local, step * (behind // step.days - 1))
+        moved = reading
+        for _ in range(3):
+            moved = _Reading(reading.kind, _aware(local, zone), local, reading.period)
+            if _upper(moved, zone) > lower:
+                break
+            local = _shift(local, step)
+    except _Beyond as beyond:
+        raise _out_of_reach(typed, now, zone.key, ahead=beyond.ahead) from None
+    within_reach(moved.instant, now, zone.key, typed)
+    return moved
+
+
 def require_future(when: datetime, now: datetime, timezone: str) -> datetime:
     """Refuse a time that has already passed, naming it in both zones."""
     if when <= now.replace(second=0, microsecond=0):
@@ -205,11 +304,11 @@ def _local(when: datetime, zone: tzinfo) -> datetime | None:
         return None
 
 
-def _read(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
+def _read(text: str, zone: ZoneInfo, now: datetime, prefer: Prefer | None = None) -> _Reading:
     """Classify and place ``text``; refuse it unless it is within reach of ``now``."""
     _check_typed(text)
     try:
-        reading = _place(text, zone, now)
+        reading = _place(text, zone, now, prefer)
     except _Beyond as beyond:
         raise _out_of_reach(text, now, zone.key, ahead=beyond.ahead) from None
     within_reach(reading.instant, now, zone.key, text)
@@ -232,8 +331,8 @@ def _check_typed(text: str) -> None:
         )
 
 
-def _place(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
-    """Classify and place ``text`` without moving it to the future or the past."""
+def _place(text: str, zone: ZoneInfo, now: datetime, prefer: Prefer | None) -> _Reading:
+    """Classify and place ``text``: on ``prefer``'s side of now when it leaves that open."""
     typed = " ".join(text.strip().lower().replace(",", " ").split())
     if not typed:
         raise _unreadable(text)
@@ -247,7 +346,8 @@ def _place(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
     clock = _CLOCK_ALONE.fullmatch(typed)
     if clock is not None:
         local = datetime.combine(local_now.date(), _clock(clock["time"]))
-        return _Reading(_Kind.CLOCK, _aware(local, zone), local, "time")
+        reading = _Reading(_Kind.CLOCK, _aware(local, zone), local, "time")
+        return _lean(reading, prefer, zone, now, timedelta(days=1))
 
     weekday = _WEEKDAY.fullmatch(typed)
     if weekday is not None and not (weekday["before"] and weekday["after"]):
@@ -255,9 +355,34 @@ def _place(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
         day = local_now.date() - timedelta(days=(local_now.weekday() - wanted) % 7)
         given = weekday["before"] or weekday["after"]
         local = datetime.combine(day, _clock(given) if given else time())
-        return _Reading(_Kind.WEEKDAY, _aware(local, zone), local, "time" if given else "day")
+        reading = _Reading(_Kind.WEEKDAY, _aware(local, zone), local, "time" if given else "day")
+        return _lean(reading, prefer, zone, now, timedelta(weeks=1))
 
-    settings = {"RELATIVE_BASE": local_now, "RETURN_TIME_AS_PERIOD": True}
+    current = _dated(text, typed, zone, local_now, "current_period")
+    if current is None:
+        raise _unreadable(text)
+    if prefer is None or current.local is None or _RELATIVE_WORDS.search(typed):
+        return current
+    if not _wrong_side(current, prefer, zone, now):
+        return current
+    # dateparser moves what the text left out ("dec 3": the year) to the side asked for;
+    # its own "future" would also skip today and this month, which is why it is asked
+    # only once the current period's reading lies wholly on the other side of now.
+    leaning = _dated(text, typed, zone, local_now, prefer)
+    if leaning is None or leaning.local is None or _wrong_side(leaning, prefer, zone, now):
+        return current
+    return leaning
+
+
+def _dated(
+    text: str, typed: str, zone: ZoneInfo, local_now: datetime, prefer: str
+) -> _Reading | None:
+    """Wall-clock or offset text read by dateparser (``prefer``: its PREFER_DATES_FROM)."""
+    settings = {
+        "RELATIVE_BASE": local_now,
+        "RETURN_TIME_AS_PERIOD": True,
+        "PREFER_DATES_FROM": prefer,
+    }
     parser = DateDataParser(languages=["en"], settings=settings)
     try:
         data: Any = parser.get_date_data(" ".join(text.split()))
@@ -268,7 +393,7 @@ def _place(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
     parsed: datetime | None = data.date_obj
     period: str = data.period or "day"
     if parsed is None:
-        raise _unreadable(text)
+        return None
     if parsed.tzinfo is not None:
         return _Reading(_Kind.FIXED, _utc(parsed), None, "time")
     if _RELATIVE_WORDS.search(typed):
@@ -276,6 +401,40 @@ def _place(text: str, zone: ZoneInfo, now: datetime) -> _Reading:
     elif period not in _DATE_PERIODS:
         period = "time"  # "time", or a part of the day such as "tonight"
     return _Reading(_Kind.DATED, _aware(parsed, zone), parsed, period)
+
+
+def _wrong_side(reading: _Reading, prefer: Prefer, zone: ZoneInfo, now: datetime) -> bool:
+    """Whether all of ``reading`` lies on the other side of now from ``prefer``.
+
+    A day or a month that contains now is on both sides: "friday" on a Friday is today
+    whichever way a list leans.
+    """
+    first, following = _span(reading, zone)
+    if prefer == "future":
+        return following <= _minute(now)
+    return first > _minute(now)
+
+
+def _lean(
+    reading: _Reading, prefer: Prefer | None, zone: ZoneInfo, now: datetime, step: timedelta
+) -> _Reading:
+    """A weekday or clock time moved one ``step`` to ``prefer``'s side of now, if needed.
+
+    It starts at most one step from now (the most recent such weekday, today's clock
+    time), so one step is always enough.
+    """
+    if prefer is None or reading.local is None or not _wrong_side(reading, prefer, zone, now):
+        return reading
+    local = _shift(reading.local, step if prefer == "future" else -step)
+    return _Reading(reading.kind, _aware(local, zone), local, reading.period)
+
+
+def _shift(local: datetime, step: timedelta) -> datetime:
+    """``local`` moved by ``step`` on the wall clock; past ``datetime``'s ends, refused."""
+    try:
+        return local + step
+    except OverflowError:
+        raise _Beyond(ahead=step > timedelta(0)) from None
 
 
 def _from_now(amount: re.Match[str], zone: ZoneInfo, now: datetime) -> datetime:

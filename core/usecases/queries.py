@@ -11,7 +11,7 @@ from core.ports import PostFilter
 from core.posts import Post
 from core.roles import Action
 from core.states import PostStatus
-from core.timeparse import parse_moment
+from core.timeparse import Prefer, parse_moment, parse_range
 from core.usecases.context import Actor, Services, find_post, load_actor
 
 P = PostStatus
@@ -22,6 +22,17 @@ SCOPES: dict[str, frozenset[PostStatus]] = {
     "published": frozenset({P.PUBLISHED, P.PARTIALLY_PUBLISHED}),
     # A partial publish needs attention as much as a failure does.
     "failed": frozenset({P.FAILED, P.PARTIALLY_PUBLISHED}),
+}
+# Which way ``from``/``to`` lean when the text leaves the day open ("to friday"): what is
+# scheduled lies ahead, what was published or failed lies behind, and a draft is dated by
+# its creation, which is always behind. "all" mixes both, so it keeps the neutral reading
+# (a weekday is the most recent one, a clock time today's).
+LEANS: dict[str, Prefer | None] = {
+    "all": None,
+    "drafts": "past",
+    "scheduled": "future",
+    "published": "past",
+    "failed": "past",
 }
 
 
@@ -73,12 +84,12 @@ async def list_posts(
     async with svc.uow() as uow:
         workspace, member = await load_actor(uow, actor, Action.READ)
         zone = member.zone(workspace)
-        now = svc.clock.now()
+        lower, upper = parse_range(start, end, zone, svc.clock.now(), prefer=LEANS[scope])
         query = PostFilter(
             statuses=SCOPES[scope],
             label=label.lower().lstrip("#") if label else None,
-            start=parse_moment(start, zone, now) if start else None,
-            end=parse_moment(end, zone, now, end_of_day=True) if end else None,
+            start=lower,
+            end=upper,
         )
         posts = await uow.posts.list(workspace.id, query)
     return PostList(posts, zone)
