@@ -13,6 +13,10 @@ class NotFound(DomainError):
     """The thing named does not exist in this workspace."""
 
 
+class NotMember(NotFound):
+    """A chat user this workspace has not invited, or one who has not accepted yet."""
+
+
 class PermissionDenied(DomainError):
     """The member's role does not allow the action."""
 

@@ -22,6 +22,13 @@ class EventKind(StrEnum):
     MEMBER_REMOVED = "member_removed"
     INVITE_RECEIVED = "invite_received"
     ROLE_CHANGED = "role_changed"
+    INVITE_DECLINED = "invite_declined"
+    POST_CREATED = "post_created"
+    COMMENT_ADDED = "comment_added"
+    REVIEW_REQUESTED = "review_requested"
+    POST_APPROVED = "post_approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REVIEW_OVERDUE = "review_overdue"
 
 
 @dataclass

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from core.accounts import SocialAccount
+from core.comments import Comment
 from core.events import DomainEvent
 from core.labels import Label
 from core.notifications.ports import (
@@ -20,6 +21,7 @@ from core.notifications.ports import (
     PreferenceRepository,
 )
 from core.posts import PlatformEntry, Post
+from core.reviews import ReviewStep
 from core.states import PostStatus
 from core.workspace import Member, Workspace
 
@@ -56,6 +58,10 @@ class WorkspaceRepository(Protocol):
     async def update(self, workspace: Workspace) -> None: ...
     async def next_post_number(self, workspace_id: int) -> int:
         """Allocate the next short post number of the workspace (never reused)."""
+        ...
+
+    async def next_comment_number(self, workspace_id: int) -> int:
+        """Allocate the next short comment number of the workspace (never reused)."""
         ...
 
 
@@ -153,6 +159,10 @@ class PostRepository(Protocol):
         """Scheduled posts whose time is earlier than ``before``."""
         ...
 
+    async def overdue_reviews(self, now: datetime, limit: int) -> Sequence[Post]:
+        """Drafts still in review whose time has come, not yet noted as such."""
+        ...
+
 
 class EntryRepository(Protocol):
     async def get(self, entry_id: int) -> PlatformEntry | None: ...
@@ -191,6 +201,40 @@ class EventRepository(Protocol):
     async def mark_processed(self, event_id: int, at: datetime) -> None: ...
 
 
+class CommentRepository(Protocol):
+    async def add(self, comment: Comment) -> Comment:
+        """Insert; the id is filled in (the caller allocates the number)."""
+        ...
+
+    async def by_number(self, workspace_id: int, number: int) -> Comment | None: ...
+    async def update(self, comment: Comment) -> None:
+        """Write the body and edit time (reactions have their own write)."""
+        ...
+
+    async def remove(self, comment_id: int) -> None:
+        """Delete the comment with its reactions; replies stay, shown as replies to a
+        deleted comment."""
+        ...
+
+    async def of_post(self, post_id: int) -> list[Comment]:
+        """Every comment of the post with its reactions, oldest first."""
+        ...
+
+    async def toggle_reaction(
+        self, comment_id: int, member_id: int, emoji: str, at: datetime
+    ) -> bool:
+        """Add the member's reaction, or take it back; True when it is now there. One
+        statement each way, so two people reacting at once both count."""
+        ...
+
+
+class ReviewRepository(Protocol):
+    async def add(self, step: ReviewStep) -> ReviewStep: ...
+    async def of_post(self, post_id: int) -> list[ReviewStep]:
+        """The post's review history, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository; leaving without commit rolls back."""
 
@@ -204,6 +248,8 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     deliveries: DeliveryRepository
     preferences: PreferenceRepository
+    comments: CommentRepository
+    reviews: ReviewRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -70,6 +70,8 @@ class Post:
     updated_at: datetime | None = None
     entries: list[PlatformEntry] = field(default_factory=list)
     version: int = 0
+    # Set once the author and approvers were told the post came due still in review.
+    review_overdue_noted: bool = False
 
     def move(self, target: PostStatus) -> None:
         self.status = advance(POST_MOVES, self.status, target, f"Post {self.number}")

@@ -1,6 +1,7 @@
 """Workspaces (one team) and their members."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import ValidationFailed
@@ -21,6 +22,12 @@ class Workspace:
     monthly_post_cap: int | None = None
 
 
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    # Asked to join, not yet accepted: may accept or decline, nothing else.
+    INVITED = "invited"
+
+
 @dataclass
 class Member:
     workspace_id: int
@@ -31,6 +38,12 @@ class Member:
     timezone: str | None = None
     slack_user_id: str | None = None
     discord_user_id: str | None = None
+    status: MemberStatus = MemberStatus.ACTIVE
+    invited_by: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status is MemberStatus.ACTIVE
 
     def zone(self, workspace: Workspace) -> str:
         """The member's own zone, else the workspace default."""

@@ -7,6 +7,7 @@ so nothing can lazy-load or write through one by accident.
 from typing import Any
 
 from core.accounts import AccountStatus, SocialAccount
+from core.comments import Comment
 from core.events import DomainEvent, EventKind
 from core.labels import Label
 from core.notifications.model import (
@@ -19,11 +20,13 @@ from core.notifications.model import (
 )
 from core.notifications.types import NoticeType
 from core.posts import PlatformEntry, Post
+from core.reviews import Decision, ReviewStep
 from core.roles import Role
 from core.states import EntryStatus, PostStatus, ReviewState
-from core.workspace import Member, Workspace
+from core.workspace import Member, MemberStatus, Workspace
 from storage.crypto import CredentialCipher
 from storage.tables import (
+    CommentRow,
     DeliveryRow,
     DomainEventRow,
     LabelRow,
@@ -32,6 +35,7 @@ from storage.tables import (
     NotificationRow,
     PlatformEntryRow,
     PostRow,
+    ReviewStepRow,
     SocialAccountRow,
     WorkspaceRow,
 )
@@ -77,6 +81,8 @@ def member_from_row(row: MemberRow) -> Member:
         timezone=row.timezone,
         slack_user_id=row.slack_user_id,
         discord_user_id=row.discord_user_id,
+        status=MemberStatus(row.status),
+        invited_by=row.invited_by_id,
     )
 
 
@@ -89,6 +95,8 @@ def member_values(member: Member) -> dict[str, Any]:
         "timezone": member.timezone,
         "slack_user_id": member.slack_user_id,
         "discord_user_id": member.discord_user_id,
+        "status": member.status.value,
+        "invited_by_id": member.invited_by,
     }
 
 
@@ -147,6 +155,7 @@ def post_from_row(row: PostRow, entries: list[PlatformEntry], labels: list[str])
         updated_at=row.updated_at,
         entries=entries,
         version=row.version,
+        review_overdue_noted=row.review_overdue_noted,
     )
 
 
@@ -165,6 +174,7 @@ def post_values(post: Post) -> dict[str, Any]:
         "finished_at": post.finished_at,
         "created_at": post.created_at,
         "updated_at": post.updated_at,
+        "review_overdue_noted": post.review_overdue_noted,
     }
 
 
@@ -341,3 +351,46 @@ def preferences_values(preferences: Preferences) -> dict[str, Any]:
         "email_only_when_away": preferences.email_only_when_away,
         "last_digest_on": preferences.last_digest_on,
     }
+
+
+# --- comments and reviews ----------------------------------------------------------
+
+
+def comment_from_row(row: CommentRow, reactions: dict[str, list[int]]) -> Comment:
+    return Comment(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        post_id=row.post_id,
+        number=row.number,
+        author_id=row.author_id,
+        parent_id=row.parent_id,
+        body=row.body,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        reactions=reactions,
+    )
+
+
+def comment_values(comment: Comment) -> dict[str, Any]:
+    return {
+        "workspace_id": comment.workspace_id,
+        "post_id": comment.post_id,
+        "number": comment.number,
+        "author_id": comment.author_id,
+        "parent_id": comment.parent_id,
+        "body": comment.body,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+    }
+
+
+def review_step_from_row(row: ReviewStepRow) -> ReviewStep:
+    return ReviewStep(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        post_id=row.post_id,
+        member_id=row.member_id,
+        decision=Decision(row.decision),
+        feedback=row.feedback,
+        at=row.at,
+    )

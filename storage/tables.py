@@ -92,6 +92,7 @@ class WorkspaceRow(Base):
     next_post_number: Mapped[int] = mapped_column(Integer, server_default=literal_column("1"))
     # Posts (not drafts) allowed per calendar month; None means no cap.
     monthly_post_cap: Mapped[int | None] = mapped_column(Integer)
+    next_comment_number: Mapped[int] = mapped_column(Integer, server_default=literal_column("1"))
 
 
 class MemberRow(Base):
@@ -111,6 +112,9 @@ class MemberRow(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     slack_user_id: Mapped[str | None] = mapped_column(String(64))
     discord_user_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    # No foreign key: an invitation remembers who sent it after they leave.
+    invited_by_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class SocialAccountRow(Base):
@@ -164,6 +168,7 @@ class PostRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+    review_overdue_noted: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class PostLabelRow(Base):
@@ -218,6 +223,51 @@ class ProcessRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
+
+
+class CommentRow(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index(None, "post_id", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    # No foreign keys: a comment outlives its author, and a reply its parent.
+    author_id: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    # Mentions are kept as neutral markers (core.comments).
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+
+class CommentReactionRow(Base):
+    __tablename__ = "comment_reactions"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reacted_at: Mapped[datetime]
+
+
+class ReviewStepRow(Base):
+    __tablename__ = "review_steps"
+    __table_args__ = (Index(None, "post_id", "id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(32))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
 
 
 class DomainEventRow(Base):

@@ -13,11 +13,13 @@ from core.notifications.ports import (
 )
 from core.ports import (
     AccountRepository,
+    CommentRepository,
     EntryRepository,
     EventRepository,
     LabelRepository,
     MemberRepository,
     PostRepository,
+    ReviewRepository,
     UnitOfWork,
     UnitOfWorkFactory,
     WorkspaceRepository,
@@ -35,6 +37,7 @@ from storage.repositories import (
     SqlPreferenceRepository,
     SqlWorkspaceRepository,
 )
+from storage.repositories.comments import SqlCommentRepository, SqlReviewRepository
 
 # How long a unit of work waits for its turn on SQLite before giving up.
 GATE_TIMEOUT = 30.0
@@ -63,6 +66,8 @@ class SqlUnitOfWork:
         self.notifications: NotificationRepository = SqlNotificationRepository(session)
         self.deliveries: DeliveryRepository = SqlDeliveryRepository(session)
         self.preferences: PreferenceRepository = SqlPreferenceRepository(session)
+        self.comments: CommentRepository = SqlCommentRepository(session)
+        self.reviews: ReviewRepository = SqlReviewRepository(session)
 
     async def __aenter__(self) -> Self:
         if self._gate is not None:

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from core.accounts import SocialAccount
+from core.comments import Comment
 from core.events import DomainEvent
 from core.labels import Label
 from core.messages import Reply
@@ -26,7 +27,8 @@ from core.notifications.model import (
 from core.notifications.ports import DeliveryFailed, EmailNotice, InboxFilter
 from core.ports import PostFilter, PublishRequest, PublishResult
 from core.posts import PlatformEntry, Post
-from core.states import EntryStatus, PostStatus
+from core.reviews import ReviewStep
+from core.states import EntryStatus, PostStatus, ReviewState
 from core.workspace import Member, Workspace
 
 
@@ -43,6 +45,9 @@ class Store:
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     preferences: dict[int, Preferences] = field(default_factory=dict)
     counters: dict[int, int] = field(default_factory=dict)
+    comment_counters: dict[int, int] = field(default_factory=dict)
+    comments: dict[int, Comment] = field(default_factory=dict)
+    reviews: list[ReviewStep] = field(default_factory=list)
     next_id: int = 1
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -92,6 +97,11 @@ class FakeWorkspaces(_Repo):
     async def next_post_number(self, workspace_id: int) -> int:
         self.s.counters[workspace_id] = self.s.counters.get(workspace_id, 0) + 1
         return self.s.counters[workspace_id]
+
+    async def next_comment_number(self, workspace_id: int) -> int:
+        counters = self.s.comment_counters
+        counters[workspace_id] = counters.get(workspace_id, 0) + 1
+        return counters[workspace_id]
 
 
 class FakeMembers(_Repo):
@@ -255,6 +265,9 @@ class FakePosts(_Repo):
         if stored is None or stored.version != post.version:
             return False
         del self.s.posts[post.id]
+        # As the foreign keys cascade in SQL.
+        self.s.comments = {k: c for k, c in self.s.comments.items() if c.post_id != post.id}
+        self.s.reviews = [r for r in self.s.reviews if r.post_id != post.id]
         return True
 
     async def list(self, workspace_id: int, query: PostFilter) -> list[Post]:
@@ -298,6 +311,17 @@ class FakePosts(_Repo):
             for p in self.s.posts.values()
             if p.status is PostStatus.PUBLISHING
             and any(e.enabled and e.status is EntryStatus.PENDING for e in p.entries)
+        ][:limit]
+
+    async def overdue_reviews(self, now: datetime, limit: int) -> Sequence[Post]:
+        return [
+            _c(p)
+            for p in self.s.posts.values()
+            if p.status is PostStatus.DRAFT
+            and p.review_state is ReviewState.PENDING_REVIEW
+            and p.scheduled_at
+            and p.scheduled_at <= now
+            and not p.review_overdue_noted
         ][:limit]
 
     async def overdue(self, before: datetime, limit: int) -> Sequence[Post]:
@@ -474,6 +498,47 @@ class FakePreferences(_Repo):
         self.s.preferences[preferences.member_id] = _c(preferences)
 
 
+class FakeComments(_Repo):
+    async def add(self, comment: Comment) -> Comment:
+        comment.id = self.s.new_id()
+        self.s.comments[comment.id] = _c(comment)
+        return comment
+
+    async def by_number(self, workspace_id: int, number: int) -> Comment | None:
+        found = (
+            c
+            for c in self.s.comments.values()
+            if c.workspace_id == workspace_id and c.number == number
+        )
+        return _c(next(found, None))
+
+    async def update(self, comment: Comment) -> None:
+        stored = self.s.comments[comment.id]
+        stored.body, stored.edited_at = comment.body, comment.edited_at
+
+    async def remove(self, comment_id: int) -> None:
+        self.s.comments.pop(comment_id, None)
+
+    async def of_post(self, post_id: int) -> list[Comment]:
+        return [_c(c) for c in sorted(self.s.comments.values(), key=lambda c: c.id)
+                if c.post_id == post_id]  # fmt: skip
+
+    async def toggle_reaction(
+        self, comment_id: int, member_id: int, emoji: str, at: datetime
+    ) -> bool:
+        return self.s.comments[comment_id].toggle(emoji, member_id)
+
+
+class FakeReviews(_Repo):
+    async def add(self, step: ReviewStep) -> ReviewStep:
+        step.id = self.s.new_id()
+        self.s.reviews.append(_c(step))
+        return step
+
+    async def of_post(self, post_id: int) -> list[ReviewStep]:
+        return [_c(s) for s in self.s.reviews if s.post_id == post_id]
+
+
 class FakeUnitOfWork:
     """A transaction: works on a copy of the store and swaps it in on commit.
 
@@ -493,6 +558,8 @@ class FakeUnitOfWork:
         self.notifications = FakeNotifications(self)
         self.deliveries = FakeDeliveries(self)
         self.preferences = FakePreferences(self)
+        self.comments = FakeComments(self)
+        self.reviews = FakeReviews(self)
 
     async def __aenter__(self) -> Self:
         await self.store.lock.acquire()
@@ -516,7 +583,8 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         for name in (
             "workspaces", "members", "accounts", "labels", "posts", "events", "counters",
-            "processed", "notifications", "deliveries", "preferences",
+            "processed", "notifications", "deliveries", "preferences", "comments",
+            "comment_counters", "reviews",
         ):  # fmt: skip
             setattr(self.store, name, getattr(self.working, name))
         self.store.next_id = self.working.next_id

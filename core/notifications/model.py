@@ -91,7 +91,11 @@ class Preferences:
     last_digest_on: str | None = None
 
     def wants_chat(self, notice: NoticeType) -> bool:
-        return self.chat.get(notice, True)
+        return self.chat.get(notice, not TYPES[notice].opt_in)
+
+    def wants_any(self, notice: NoticeType) -> bool:
+        """Whether the member hears of this type at all (opt-in types start silent)."""
+        return self.wants_chat(notice) or self.wants_email(notice)
 
     def wants_email(self, notice: NoticeType) -> bool:
         default = TYPES[notice].email

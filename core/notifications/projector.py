@@ -14,6 +14,7 @@ from core.notifications.gateways import ChatGateways
 from core.notifications.model import Channel, Delivery, Notification, Presence
 from core.notifications.recipients import Notice, notices_for
 from core.notifications.routing import needs_presence, route
+from core.notifications.types import NoticeType
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ class Projector:
         member = await uow.members.get(notice.recipient_id)
         if member is None or member.workspace_id != event.workspace_id:
             return 0  # removed since, or never of this workspace: not told
+        if not member.active and notice.type is not NoticeType.INVITE_RECEIVED:
+            return 0  # an invitation not accepted yet brings no other news
         notification = await uow.notifications.add(
             Notification(
                 workspace_id=event.workspace_id,

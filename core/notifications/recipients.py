@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.events import DomainEvent, EventKind
+from core.notifications.review_recipients import COLLABORATION_EVENTS, collaboration_notices
 from core.notifications.types import NoticeType
 from core.ports import UnitOfWork
 from core.roles import Role
@@ -21,9 +22,19 @@ class Notice:
 async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     """Publishing notices go to the workspace owners and to the post's author; the
     member who caused an event is not told of their own action."""
-    owners = [m.id for m in await uow.members.list(event.workspace_id) if m.role is Role.OWNER]
+    members = await uow.members.list(event.workspace_id)
+    owners = [m.id for m in members if m.role is Role.OWNER and m.active]
+    admins = [m.id for m in members if m.role in (Role.OWNER, Role.ADMIN) and m.active]
     actor = event.payload.get("actor_id")
     kind = event.kind
+    if kind in COLLABORATION_EVENTS:
+        post = await uow.posts.get(event.post_id) if event.post_id else None
+        if post is not None and post.workspace_id != event.workspace_id:
+            return []
+        return [
+            Notice(who, notice, payload, post_id=event.post_id)
+            for who, notice, payload in await collaboration_notices(uow, event, members)
+        ]
     if kind in _POST_NOTICES:
         # Were a post id ever reused, the id could name another workspace's post: then
         # nobody is told, least of all with another team's text. A post deleted since
@@ -67,12 +78,12 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
         joined = event.payload.get("member_id")
         return [
             Notice(who, NoticeType.MEMBER_JOINED, event.payload)
-            for who in owners
+            for who in admins
             if who not in (joined, actor)
         ]
     if kind is EventKind.MEMBER_REMOVED:
         return [
-            Notice(who, NoticeType.MEMBER_REMOVED, event.payload) for who in owners if who != actor
+            Notice(who, NoticeType.MEMBER_REMOVED, event.payload) for who in admins if who != actor
         ]
     if kind is EventKind.INVITE_RECEIVED and event.payload.get("member_id"):
         return [Notice(int(event.payload["member_id"]), NoticeType.INVITE_RECEIVED, event.payload)]

@@ -1,5 +1,6 @@
 """A notification as a neutral message: what the DM, the inbox and the email show."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,8 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
             text=_rest(p),
             buttons=(Button("Open post", "show", str(number)),),
         )
+    if kind in _COLLABORATION:
+        return _COLLABORATION[kind](p, str(number), timezone)
     if kind is NoticeType.ACCOUNT_DISCONNECTED:
         account = p.get("account", "An account")
         return Reply(
@@ -74,11 +77,97 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
     if kind is NoticeType.INVITE_RECEIVED:
         return Reply(
             title=f"You were invited to trypost as {p.get('role')}",
-            text="Try `help` to see what you can do.",
+            text="Accept to join the team's posts, reviews and comments.",
+            buttons=(
+                Button("Accept", "members", "accept"),
+                Button("Decline", "members", "decline", danger=True),
+            ),
         )
+    if kind is NoticeType.INVITE_DECLINED:
+        return Reply(title=f"@{p.get('name')} declined your invitation")
     if kind is NoticeType.ROLE_CHANGED:
         return Reply(title=f"Your role is now {p.get('role')}", text=f"Changed by @{p.get('by')}.")
     return Reply(title=kind.value.replace("_", " ").capitalize(), text=_quote(p) or None)
+
+
+def _open(number: str) -> Button:
+    return Button("Open post", "show", number)
+
+
+def _approval_requested(p: dict[str, Any], number: str, zone: str) -> Reply:
+    when = _when(p.get("scheduled_at"), zone)
+    return Reply(
+        title=f"📝 @{p.get('by')} asks you to review post {number}{_about(p)}",
+        text=_quote(p) + (f"\nIt goes out {when} once approved." if when else ""),
+        buttons=(
+            Button("Approve", "approve", number),
+            Button("Request changes", "changes", number),
+            _open(number),
+        ),
+    )
+
+
+def _approved(p: dict[str, Any], number: str, zone: str) -> Reply:
+    when = _when(p.get("scheduled_at"), zone)
+    if p.get("due_passed"):
+        text = "Its time passed while it waited, so it is a draft again: `reschedule` it."
+    else:
+        text = f"It goes out {when}." if when else "Schedule it when you are ready."
+    return Reply(
+        title=f"👍 @{p.get('by')} approved post {number}{_about(p)}",
+        text=text,
+        tone=Tone.SUCCESS,
+        buttons=(_open(number),),
+    )
+
+
+def _changes_requested(p: dict[str, Any], number: str, zone: str) -> Reply:
+    return Reply(
+        title=f"✏️ @{p.get('by')} asks for changes to post {number}{_about(p)}",
+        text=f"“{p.get('feedback')}”\nEdit it, then `submit {number}` for the next round.",
+        tone=Tone.WARNING,
+        buttons=(_open(number),),
+    )
+
+
+def _overdue(p: dict[str, Any], number: str, zone: str) -> Reply:
+    return Reply(
+        title=f"⏰ Post {number} is due but not approved{_about(p)}",
+        text="It was not published and waits for review; once approved, reschedule it.",
+        tone=Tone.WARNING,
+        buttons=(Button("Approve", "approve", number), _open(number)),
+    )
+
+
+_COMMENT_HEADS = {
+    NoticeType.MENTIONED_IN_COMMENT: "💬 @{by} mentioned you on post {number}",
+    NoticeType.COMMENT_ON_YOUR_POST: "💬 @{by} commented on your post {number}",
+    NoticeType.COMMENT_REPLY: "💬 @{by} replied to your comment on post {number}",
+    NoticeType.APPROVAL_FEEDBACK: "💬 @{by} commented on post {number}, in review",
+}
+
+
+def _commented(kind: NoticeType) -> Callable[[dict[str, Any], str, str], Reply]:
+    def comment_notice(p: dict[str, Any], number: str, zone: str) -> Reply:
+        head = _COMMENT_HEADS[kind].format(by=p.get("by"), number=number)
+        return Reply(
+            title=head + _about(p),
+            text=f"“{p.get('comment')}”",
+            buttons=(
+                Button("Reply", "comment", f"{number} reply {p.get('comment_number')}"),
+                Button("Comments", "comments", number),
+            ),
+        )
+
+    return comment_notice
+
+
+def _created(p: dict[str, Any], number: str, zone: str) -> Reply:
+    return Reply(
+        title=f"🆕 @{p.get('by')} created post {number}{_about(p)}",
+        text=_quote(p),
+        buttons=(_open(number),),
+    )
 
 
 def _reconnect(p: dict[str, Any]) -> Button:
@@ -86,6 +175,16 @@ def _reconnect(p: dict[str, Any]) -> Button:
     if p.get("platform") == "sandbox":
         return Button("Reconnect", "accounts", f"mode {p.get('account')} ok")
     return Button("Reconnect", "accounts", f"connect {p.get('platform', '')}".strip())
+
+
+_COLLABORATION: dict[NoticeType, Callable[[dict[str, Any], str, str], Reply]] = {
+    NoticeType.APPROVAL_REQUESTED: _approval_requested,
+    NoticeType.POST_APPROVED: _approved,
+    NoticeType.CHANGES_REQUESTED: _changes_requested,
+    NoticeType.REVIEW_OVERDUE: _overdue,
+    NoticeType.POST_CREATED: _created,
+    **{kind: _commented(kind) for kind in _COMMENT_HEADS},
+}
 
 
 def subject_of(notification: Notification) -> str:

@@ -43,6 +43,9 @@ class NoticeType(StrEnum):
     MEMBER_JOINED = "member_joined"
     MEMBER_REMOVED = "member_removed"
     ROLE_CHANGED = "role_changed"
+    INVITE_DECLINED = "invite_declined"
+    REVIEW_OVERDUE = "review_overdue"
+    POST_CREATED = "post_created"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class TypeSpec:
     type: NoticeType
     category: Category
     email: EmailDefault
+    # Opt-in types are off on every channel until the member turns them on.
+    opt_in: bool = False
 
 
 def _specs(category: Category, email: EmailDefault, *types: NoticeType) -> list[TypeSpec]:
@@ -72,7 +77,10 @@ TYPES: dict[NoticeType, TypeSpec] = {
             N.POST_APPROVED,
             N.CHANGES_REQUESTED,
             N.APPROVAL_FEEDBACK,
+            N.REVIEW_OVERDUE,
         ),
+        # For approvers who want to see every new post (Picmim's "post created").
+        TypeSpec(N.POST_CREATED, C.APPROVAL, E.OFF, opt_in=True),
         *_specs(
             C.COMMENTS,
             E.PRESENCE,
@@ -80,7 +88,15 @@ TYPES: dict[NoticeType, TypeSpec] = {
             N.COMMENT_ON_YOUR_POST,
             N.COMMENT_REPLY,
         ),
-        *_specs(C.TEAM, E.ON, N.INVITE_RECEIVED, N.MEMBER_JOINED, N.MEMBER_REMOVED, N.ROLE_CHANGED),
+        *_specs(
+            C.TEAM,
+            E.ON,
+            N.INVITE_RECEIVED,
+            N.MEMBER_JOINED,
+            N.MEMBER_REMOVED,
+            N.ROLE_CHANGED,
+            N.INVITE_DECLINED,
+        ),
     ]
 }
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from core.observe import NO_METER, Meter
 from core.ports import Clock, UnitOfWorkFactory
+from core.scheduling.overdue import note_overdue_reviews
 from core.scheduling.publisher import Publisher
 from core.scheduling.recovery import recover_interrupted
 
@@ -43,6 +44,7 @@ class Ticker:
     async def tick(self) -> TickReport:
         async with self._uow() as uow:
             claimed = await uow.posts.claim_due(self._clock.now(), self._batch)
+            await note_overdue_reviews(uow, self._clock.now())
             await uow.commit()
         recovered = await recover_interrupted(
             self._uow, self._clock, self._publisher.lease, self._publisher.liveness

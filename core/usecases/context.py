@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.errors import NotFound
+from core.errors import NotFound, NotMember
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.posts import Post
 from core.roles import Action, require
@@ -37,6 +37,11 @@ async def load_actor(uow: UnitOfWork, actor: Actor, action: Action) -> tuple[Wor
     if found is None or found[1].id != actor.workspace_id:
         raise NotFound("I don't know you in this workspace; ask an admin to invite you.")
     member, workspace = found
+    if not member.active:
+        raise NotMember(
+            f"You are invited here as {member.role.value}: `members accept` to join, or "
+            "`members decline`."
+        )
     require(member.role, action)
     return workspace, member
 

@@ -5,16 +5,12 @@ Surfaces call these at the edge, so the rest of the bot only ever sees an Actor.
 
 from dataclasses import dataclass
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotMember, ValidationFailed
 from core.events import DomainEvent, EventKind
 from core.ports import UnitOfWork
 from core.roles import Role
 from core.usecases.context import Actor, Services
 from core.workspace import Member, Workspace, check_timezone
-
-
-class NotMember(NotFound):
-    """A chat user this workspace has not invited."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from core.ports import UnitOfWork
 from core.roles import Action, Role
 from core.usecases.context import Actor, Services, load_actor
 from core.usecases.identities import ChatProfile, free_name, zone_or_none
-from core.workspace import Member, Workspace, check_timezone
+from core.workspace import Member, MemberStatus, Workspace, check_timezone
 
 
 async def ensure_workspace(svc: Services, name: str) -> Workspace:
@@ -43,6 +43,10 @@ async def ensure_member(
             )
             await uow.commit()
     return member
+
+
+# TEMPORARY while the surfaces learn Accept / Decline.
+INVITED_STATUS = MemberStatus.ACTIVE
 
 
 def _role(word: str) -> Role:
@@ -168,21 +172,25 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
                 email=person.email,
                 timezone=zone_or_none(person.timezone),
                 slack_user_id=person.user_id or None,
+                # Invited, not yet a member: they accept (or decline) first.
+                status=INVITED_STATUS,
+                invited_by=actor.member_id,
             )
         )
-        await uow.events.add(
-            DomainEvent(
-                EventKind.MEMBER_JOINED,
-                actor.workspace_id,
-                svc.clock.now(),
-                payload={
-                    "member_id": member.id,
-                    "name": member.name,
-                    "role": new_role.value,
-                    "actor_id": actor.member_id,
-                },
+        if INVITED_STATUS is MemberStatus.ACTIVE:
+            await uow.events.add(
+                DomainEvent(
+                    EventKind.MEMBER_JOINED,
+                    actor.workspace_id,
+                    svc.clock.now(),
+                    payload={
+                        "member_id": member.id,
+                        "name": member.name,
+                        "role": new_role.value,
+                        "actor_id": actor.member_id,
+                    },
+                )
             )
-        )
         await uow.events.add(
             DomainEvent(
                 EventKind.INVITE_RECEIVED,
@@ -192,4 +200,54 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
             )
         )
         await uow.commit()
+    return member
+
+
+async def accept_invitation(svc: Services, actor: Actor) -> Member:
+    """The invited person joins; owners and admins hear of it."""
+    async with svc.uow() as uow:
+        member = await _invited(uow, actor)
+        member.status = MemberStatus.ACTIVE
+        await uow.members.update(member)
+        await uow.events.add(
+            DomainEvent(
+                EventKind.MEMBER_JOINED,
+                actor.workspace_id,
+                svc.clock.now(),
+                payload={
+                    "member_id": member.id,
+                    "name": member.name,
+                    "role": member.role.value,
+                    "actor_id": member.id,
+                },
+            )
+        )
+        await uow.commit()
+    return member
+
+
+async def decline_invitation(svc: Services, actor: Actor) -> Member:
+    """The invited person says no: the invitation is gone, and its sender is told."""
+    async with svc.uow() as uow:
+        member = await _invited(uow, actor)
+        await uow.members.remove(member.id)
+        await uow.events.add(
+            DomainEvent(
+                EventKind.INVITE_DECLINED,
+                actor.workspace_id,
+                svc.clock.now(),
+                payload={"name": member.name, "inviter_id": member.invited_by},
+            )
+        )
+        await uow.commit()
+    return member
+
+
+async def _invited(uow: UnitOfWork, actor: Actor) -> Member:
+    found = await uow.members.with_workspace(actor.member_id)
+    if found is None or found[1].id != actor.workspace_id:
+        raise NotFound("There is no invitation for you here.")
+    member = found[0]
+    if member.active:
+        raise ValidationFailed("You are already a member here; `help` shows what you can do.")
     return member

@@ -1,7 +1,7 @@
 """Use cases that create and change posts (DESIGN §2, §4)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.errors import Conflict, ValidationFailed
@@ -10,10 +10,12 @@ from core.labels import normalise_label
 from core.ports import UnitOfWork
 from core.posts import PlatformEntry, Post
 from core.roles import Action
-from core.states import EntryStatus, PostStatus
+from core.states import EntryStatus, PostStatus, ReviewState
 from core.timeparse import parse_when, require_future
+from core.usecases import reviews
 from core.usecases.context import Actor, Services, find_post, load_actor
 from core.usecases.plan import check_cap, counted_in, note_usage
+from core.usecases.reviews import needs_review
 from core.usecases.targets import (
     accounts_of,
     check_fits,
@@ -40,6 +42,7 @@ async def create_draft(svc: Services, actor: Actor, new: NewPost) -> Post:
         workspace, member = await load_actor(uow, actor, Action.WRITE_POST)
         post = await _new_post(uow, svc, workspace, member, new, check_limits=False)
         post = await uow.posts.add(post)
+        await _record(uow, svc, EventKind.POST_CREATED, post, actor)
         await uow.commit()
     return post
 
@@ -51,9 +54,18 @@ async def schedule_post(svc: Services, actor: Actor, new: NewPost) -> Post:
             raise ValidationFailed("When should it go out? Add `at <when>`, e.g. at tomorrow 9am.")
         post = await _new_post(uow, svc, workspace, member, new, check_limits=True)
         when = post.scheduled_at = _future(svc, new.when, member.zone(workspace))
+        if needs_review(workspace, member, post):
+            # It waits for an approver as a draft with its time; approval schedules it.
+            await reviews.send_to_review(uow, workspace, post)
+            post = await uow.posts.add(post)
+            await _record(uow, svc, EventKind.POST_CREATED, post, actor)
+            await reviews.record_submission(uow, svc, actor, post)
+            await uow.commit()
+            return post
         await check_cap(uow, workspace, when)
         post.move(PostStatus.SCHEDULED)
         post = await uow.posts.add(post)
+        await _record(uow, svc, EventKind.POST_CREATED, post, actor)
         await _record(uow, svc, EventKind.POST_SCHEDULED, post, actor)
         await note_usage(uow, workspace, when, svc.clock.now())
         await uow.commit()
@@ -64,11 +76,17 @@ async def publish_now(svc: Services, actor: Actor, new: NewPost) -> Post:
     async with svc.uow() as uow:
         workspace, member = await load_actor(uow, actor, Action.PUBLISH)
         post = await _new_post(uow, svc, workspace, member, new, check_limits=True)
+        if needs_review(workspace, member, post):
+            raise ValidationFailed(
+                "This workspace approves posts before they go out: `schedule` it (it goes "
+                "out at its time once approved) or keep it as a `draft` and `submit` it."
+            )
         now = svc.clock.now()
         await check_cap(uow, workspace, now)
         post.move(PostStatus.PUBLISHING)
         post.claimed_at = now
         post = await uow.posts.add(post)
+        await _record(uow, svc, EventKind.POST_CREATED, post, actor)
         await note_usage(uow, workspace, now, now)
         await uow.commit()
     await svc.publisher.post_ready(post.id)
@@ -76,8 +94,10 @@ async def publish_now(svc: Services, actor: Actor, new: NewPost) -> Post:
 
 
 async def edit_post(svc: Services, actor: Actor, number: int, text: str) -> Post:
+    """Change the text; with approvals on, an approved post edited by someone who may
+    not approve goes back to review (the approval was for other words)."""
     async with svc.uow() as uow:
-        await load_actor(uow, actor, Action.WRITE_POST)
+        workspace, member = await load_actor(uow, actor, Action.WRITE_POST)
         post = await find_post(uow, actor.workspace_id, number)
         if post.status not in (PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED):
             raise ValidationFailed(
@@ -87,7 +107,16 @@ async def edit_post(svc: Services, actor: Actor, number: int, text: str) -> Post
         post.text = check_text(text)
         if post.status is PostStatus.SCHEDULED:
             check_fits(post.text, await accounts_of(uow, post.entries))
+        again = post.review_state is ReviewState.APPROVED and needs_review(
+            workspace, member, replace(post, review_state=ReviewState.NONE)
+        )
+        if again:
+            if post.status is PostStatus.SCHEDULED:
+                post.move(PostStatus.DRAFT)
+            await reviews.send_to_review(uow, workspace, post)
         await _save(uow, svc, post)
+        if again:
+            await reviews.record_submission(uow, svc, actor, post)
         await uow.commit()
     return post
 
@@ -98,6 +127,15 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         workspace, member = await load_actor(uow, actor, Action.PUBLISH)
         post = await find_post(uow, actor.workspace_id, number)
         scheduled_at = _future(svc, when, member.zone(workspace))
+        if post.status is PostStatus.DRAFT and needs_review(workspace, member, post):
+            if post.review_state is ReviewState.PENDING_REVIEW:
+                raise ValidationFailed(f"Post {number} is waiting for review already.")
+            post.scheduled_at = scheduled_at
+            await reviews.send_to_review(uow, workspace, post)
+            await _save(uow, svc, post)
+            await reviews.record_submission(uow, svc, actor, post)
+            await uow.commit()
+            return post
         # A draft takes a place in the month; a scheduled or failed post moved to another
         # month takes one there (its old month's place is freed by the move).
         newly_counted = not counted_in(post, scheduled_at)
@@ -150,6 +188,7 @@ async def duplicate_post(svc: Services, actor: Actor, number: int) -> Post:
         copy.number = await uow.workspaces.next_post_number(actor.workspace_id)
         copy.updated_at = copy.created_at
         copy = await uow.posts.add(copy)
+        await _record(uow, svc, EventKind.POST_CREATED, copy, actor)
         await uow.commit()
     return copy
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ports import PostFilter
 from core.posts import PlatformEntry, Post
+from core.states import PostStatus, ReviewState
 from storage.mapping import entry_from_row, post_from_row, post_values
 from storage.repositories._common import NO_SYNC, fresh_rows, skip_locked
 from storage.repositories.entries import insert_entry, write_entry
@@ -139,6 +140,21 @@ class SqlPostRepository:
     async def overdue(self, before: datetime, limit: int) -> builtins.list[Post]:
         """Scheduled posts whose time is earlier than ``before``."""
         return await self._load(overdue_select(before, limit))
+
+    async def overdue_reviews(self, now: datetime, limit: int) -> builtins.list[Post]:
+        # A range scan of the (status, scheduled_at) index, like the due query.
+        stmt = (
+            select(PostRow)
+            .where(
+                PostRow.status == PostStatus.DRAFT.value,
+                PostRow.scheduled_at <= now,
+                PostRow.review_state == ReviewState.PENDING_REVIEW.value,
+                PostRow.review_overdue_noted.is_(False),
+            )
+            .order_by(PostRow.scheduled_at, PostRow.id)
+            .limit(limit)
+        )
+        return await self._load(stmt)
 
     async def _write_post(self, post: Post) -> bool:
         """``UPDATE posts SET …, version = version + 1 WHERE id = … AND version = …``."""

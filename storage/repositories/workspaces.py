@@ -2,6 +2,7 @@
 
 from sqlalchemy import ColumnElement, Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core.workspace import Member, Workspace
 from storage.mapping import member_from_row, member_values, workspace_from_row, workspace_values
@@ -45,11 +46,17 @@ class SqlWorkspaceRepository:
         the same number: the second waits for the first's row lock (or SQLite's write
         lock) and sees its increment.
         """
+        return await self._next(workspace_id, WorkspaceRow.next_post_number)
+
+    async def next_comment_number(self, workspace_id: int) -> int:
+        return await self._next(workspace_id, WorkspaceRow.next_comment_number)
+
+    async def _next(self, workspace_id: int, counter: InstrumentedAttribute[int]) -> int:
         stmt = (
             update(WorkspaceRow)
             .where(WorkspaceRow.id == workspace_id)
-            .values(next_post_number=WorkspaceRow.next_post_number + 1)
-            .returning(WorkspaceRow.next_post_number - 1)
+            .values({counter: counter + 1})
+            .returning(counter - 1)
             .execution_options(**NO_SYNC)
         )
         number = (await self._session.execute(stmt)).scalar_one_or_none()

@@ -187,7 +187,9 @@ async def test_migration_0004_keeps_every_row_and_gives_each_entry_a_key(tmp_pat
         await engine.dispose()
 
 
-@pytest.mark.parametrize("table", ["members", "posts", "platform_entries", "notifications"])
+@pytest.mark.parametrize(
+    "table", ["members", "posts", "platform_entries", "notifications", "comments", "review_steps"]
+)
 async def test_sqlite_tables_are_declared_autoincrement(tmp_path: object, table: str) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/schema.db"
     await upgrade(url)

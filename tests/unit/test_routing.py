@@ -17,8 +17,11 @@ EMAIL_DEFAULT = {
     N.POST_APPROVED: "on", N.CHANGES_REQUESTED: "on", N.APPROVAL_FEEDBACK: "on",
     N.MENTIONED_IN_COMMENT: "presence", N.COMMENT_ON_YOUR_POST: "presence",
     N.COMMENT_REPLY: "presence", N.INVITE_RECEIVED: "on", N.MEMBER_JOINED: "on",
-    N.MEMBER_REMOVED: "on", N.ROLE_CHANGED: "on",
+    N.MEMBER_REMOVED: "on", N.ROLE_CHANGED: "on", N.INVITE_DECLINED: "on",
+    N.REVIEW_OVERDUE: "on", N.POST_CREATED: "off",
 }  # fmt: skip
+# Opt-in types are silent on every channel until the member turns them on.
+OPT_IN = {N.POST_CREATED}
 CATEGORY = {
     N.POST_PUBLISHED: "publishing", N.POST_FAILED: "publishing", N.POST_SCHEDULED: "publishing",
     N.POST_RETRY: "publishing", N.POST_READY: "ai", N.ACCOUNT_DISCONNECTED: "system",
@@ -27,7 +30,8 @@ CATEGORY = {
     N.CHANGES_REQUESTED: "approval", N.APPROVAL_FEEDBACK: "approval",
     N.MENTIONED_IN_COMMENT: "comments", N.COMMENT_ON_YOUR_POST: "comments",
     N.COMMENT_REPLY: "comments", N.INVITE_RECEIVED: "team", N.MEMBER_JOINED: "team",
-    N.MEMBER_REMOVED: "team", N.ROLE_CHANGED: "team",
+    N.MEMBER_REMOVED: "team", N.ROLE_CHANGED: "team", N.INVITE_DECLINED: "team",
+    N.REVIEW_OVERDUE: "approval", N.POST_CREATED: "approval",
 }  # fmt: skip
 
 
@@ -61,7 +65,7 @@ def expected(
             email = False
         if away_only and not away:
             email = False
-    chat = chat_pref if chat_pref is not None else True
+    chat = chat_pref if chat_pref is not None else notice not in OPT_IN
     return Route(chat=chat, email=email, digest=email and mode is EmailMode.DIGEST)
 
 
