@@ -7,13 +7,22 @@ import pytest
 
 from core.accounts import SocialAccount
 from core.clock import ManualClock
+from core.notifications.gateways import ChatGateways
+from core.notifications.outbox import Outbox
+from core.notifications.projector import Projector
 from core.roles import Role
 from core.scheduling.publisher import Publisher
 from core.scheduling.sending import RetryPolicy
 from core.scheduling.tick import Ticker
 from core.usecases.context import Actor, Services
 from core.workspace import Member, Workspace
-from tests.fakes import Directory, FakeUnitOfWorkFactory, RecordingPlatform
+from tests.fakes import (
+    Directory,
+    FakeUnitOfWorkFactory,
+    RecordingChat,
+    RecordingMailer,
+    RecordingPlatform,
+)
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -84,3 +93,28 @@ async def make_world() -> World:
     await w.account("main", "sandbox")
     await w.account("masto", "mastodon")
     return w
+
+
+class Pipes:
+    def __init__(self, world: World) -> None:
+        self.chat = RecordingChat()
+        self.mail = RecordingMailer()
+        gateways = ChatGateways([self.chat])
+        self.projector = Projector(world.uow, world.clock, gateways)
+        self.outbox = Outbox(world.uow, world.clock, gateways, self.mail)
+        # Notification ids a test has looked at already.
+        self.seen: set[int] = set()
+
+    async def flush(self) -> None:
+        await self.projector.run_once()
+        await self.outbox.dispatch_due()
+
+
+@pytest.fixture
+async def pipes(world: World) -> Pipes:
+    async with world.uow() as uow:
+        for member in await uow.members.list(world.workspace_id):
+            member.email = f"{member.name}@example.test"
+            await uow.members.update(member)
+        await uow.commit()
+    return Pipes(world)

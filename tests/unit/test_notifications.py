@@ -5,11 +5,8 @@ from datetime import timedelta
 import pytest
 
 from core.errors import NotFound
-from core.notifications.gateways import ChatGateways
 from core.notifications.model import Channel, DeliveryStatus, EmailMode, Presence
-from core.notifications.outbox import Outbox
 from core.notifications.ports import DeliveryFailed
-from core.notifications.projector import Projector
 from core.notifications.types import Category, NoticeType
 from core.ports import PermanentPlatformError
 from core.roles import Role
@@ -17,31 +14,7 @@ from core.usecases import notifications as inbox
 from core.usecases import posts as cases
 from core.usecases.context import Actor
 from core.usecases.posts import NewPost
-from tests.fakes import RecordingChat, RecordingMailer
-from tests.unit.conftest import World
-
-
-class Pipes:
-    def __init__(self, world: World) -> None:
-        self.chat = RecordingChat()
-        self.mail = RecordingMailer()
-        gateways = ChatGateways([self.chat])
-        self.projector = Projector(world.uow, world.clock, gateways)
-        self.outbox = Outbox(world.uow, world.clock, gateways, self.mail)
-
-    async def flush(self) -> None:
-        await self.projector.run_once()
-        await self.outbox.dispatch_due()
-
-
-@pytest.fixture
-async def pipes(world: World) -> Pipes:
-    async with world.uow() as uow:
-        for member in await uow.members.list(world.workspace_id):
-            member.email = f"{member.name}@example.test"
-            await uow.members.update(member)
-        await uow.commit()
-    return Pipes(world)
+from tests.unit.conftest import Pipes, World
 
 
 async def with_email(world: World, name: str, role: Role) -> Actor:
