@@ -156,7 +156,9 @@ class FakeSlack:
     - ``answers[method] = {...}`` replaces the answer of any method;
     - ``teams[token] = "T…"`` is the team auth.test reports for a token;
     - ``orgs[token] = ("E…", ["T…", …])`` makes a token an org-wide (Enterprise Grid)
-      one: auth.test reports the org, auth.teams.list the workspaces it was granted.
+      one: auth.test reports the org, auth.teams.list the workspaces it was granted;
+    - ``socket_mode_url = "ws://…"`` is what apps.connections.open gives an app-level
+      token (``xapp-…``) to connect to (``tests.socket_mode_fake``).
 
     ``responded_at[name]`` is when the first post to a response_url arrived
     (``time.perf_counter()``), for timing replies (``bench/slack_ack.py``).
@@ -184,6 +186,7 @@ class FakeSlack:
         self.answers: dict[str, dict[str, Any]] = {}
         self.teams: dict[str, str] = {}
         self.orgs: dict[str, tuple[str, list[str]]] = {}
+        self.socket_mode_url: str | None = None
         self._faults: dict[str, list[Fault]] = {}
         self._serial = itertools.count(1)
         self._clear_proxy_env = clear_proxy_env
@@ -203,6 +206,7 @@ class FakeSlack:
             "views.publish": lambda p: self._view(p, "home"),
             "views.update": lambda p: self._view(p, "modal"),
             "oauth.v2.access": lambda _: copy.deepcopy(OAUTH_V2_ACCESS_OK),
+            "apps.connections.open": self._connections_open,
         }
 
     # --- lifecycle -------------------------------------------------------------------
@@ -341,6 +345,14 @@ class FakeSlack:
             "teams": page,
             "response_metadata": {"next_cursor": str(start + 2) if more else ""},
         }
+
+    def _connections_open(self, params: Params) -> dict[str, Any]:
+        """Only an app-level token opens a Socket Mode connection, as on Slack."""
+        if not str(params.get("token", "")).startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _post_message(self, params: Params) -> dict[str, Any]:
         ts = self._ts()

@@ -27,9 +27,11 @@ from bot.commands import requests as rq
 from bot.commands import views
 from bot.commands.dispatch import Context, UnreadCache, dispatch
 from bot.commands.errors import ParseError
-from bot.commands.grammar import parse
+from bot.commands.grammar import VERBS, parse
+from bot.commands.media import MediaCheck, links_only
 from bot.slack import composer
 from bot.slack.blocks import fallback_text, home_view, parse_action_id, to_blocks
+from bot.slack.fallbacks import STALE_BUTTON
 from bot.slack.home import home_for
 from bot.slack.identity import (
     channel_of,
@@ -41,6 +43,7 @@ from bot.slack.identity import (
     user_of,
     workspace_team,
 )
+from bot.slack.sdk_log import sdk_logger
 from core.errors import DomainError, NotFound
 from core.messages import Reply, Tone, error
 from core.posts import Post
@@ -62,6 +65,8 @@ class SlackListeners:
     services: Services
     # The bot client of a team, for work that is not a reply (views, DMs).
     client_for_team: Callable[[str], Awaitable[AsyncWebClient | None]]
+    # What ``with`` may name here: links, to public hosts or the operator's allowed ones.
+    media: MediaCheck = field(default_factory=links_only)
     # (team, user) → (known until, actor): a known member costs no database read. Ids only;
     # roles are still checked on every request, and a removed member is refused there.
     _known: dict[tuple[str, str], tuple[float, Actor]] = field(default_factory=dict)
@@ -77,7 +82,7 @@ class SlackListeners:
         if self._http is not None:
             await self._http.close()
 
-    def _responder(self, body: dict[str, Any], client: AsyncWebClient) -> Say:
+    def responder(self, body: dict[str, Any], client: AsyncWebClient) -> Say:
         """Where a reply goes: the response_url (private, can replace the message), or
         without one an ephemeral message beside it, or a DM when there is no channel."""
         url = body.get("response_url")
@@ -88,7 +93,7 @@ class SlackListeners:
             return _dm(client, user or "")
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession()
-        return AsyncWebhookClient(url, session=self._http).send
+        return AsyncWebhookClient(url, session=self._http, logger=sdk_logger()).send
 
     def register(self, bolt: AsyncApp) -> None:
         bolt.command("/trypost")(self.on_command)
@@ -115,7 +120,9 @@ class SlackListeners:
         else:
             actor = await slack_actor(self.services, client, team_id, user_id, team_of(body)[1])
             self._known[(team_id, user_id)] = (now + KNOWN_FOR, actor)
-        return Context(self.services, actor, self._person(client, team_id), self._unread)
+        return Context(
+            self.services, actor, self._person(client, team_id), self._unread, media=self.media
+        )
 
     def _person(
         self, client: AsyncWebClient, team_id: str
@@ -139,7 +146,7 @@ class SlackListeners:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
-        say = self._responder(body, client)
+        say = self.responder(body, client)
         async with _answering(say):
             text = _unescape(body.get("text") or "")
             try:
@@ -158,8 +165,7 @@ class SlackListeners:
                     return
                 # trigger_id lives 3 s: open the modal before anything else.
                 opened = await client.views_open(trigger_id=trigger, view=composer.loading_view())
-                ctx = await self._context(context, body, client)
-                await self._fill_composer(client, opened["view"]["id"], body, ctx, request)
+                await self._open_composer(client, opened["view"]["id"], body, context, request)
                 return
             ctx = await self._context(context, body, client)
             if isinstance(request, rq.Members):
@@ -172,23 +178,42 @@ class SlackListeners:
                 reply = await dispatch(request, ctx)
             await _say(say, reply)
 
-    async def _fill_composer(
+    async def _open_composer(
         self,
         client: AsyncWebClient,
         view_id: str,
         body: dict[str, Any],
-        ctx: Context,
+        context: AsyncBoltContext,
         prefill: rq.Schedule,
     ) -> None:
+        """Fill the "One moment…" modal; whatever goes wrong, the modal says so and how
+        to go on, rather than waiting forever."""
+        try:
+            ctx = await self._context(context, body, client)
+            view = await self._composer(body, ctx, prefill)
+            await client.views_update(view_id=view_id, view=view)
+            return
+        except DomainError as refused:
+            failed = composer.failed_view(refused.message)
+        except Exception:  # a lookup, the database, Slack refusing the view
+            ref = uuid.uuid4().hex[:8]
+            log.exception("slack composer failed", extra={"ref": ref})
+            failed = composer.failed_view(
+                f"Something went wrong on my side (ref {ref}), so the composer could not open."
+            )
+        await client.views_update(view_id=view_id, view=failed)
+
+    async def _composer(
+        self, body: dict[str, Any], ctx: Context, prefill: rq.Schedule
+    ) -> dict[str, Any]:
         connected = await accounts.list_accounts(ctx.services, ctx.actor)
-        view = composer.composer_view(
+        return composer.composer_view(
             connected,
             channel_id=body.get("channel_id", ""),
             response_url=body.get("response_url"),
             now=ctx.services.clock.now(),
             prefill=prefill,
         )
-        await client.views_update(view_id=view_id, view=view)
 
     async def _live(
         self, respond: Say, request: rq.Request, ctx: Context, *, clicked: bool
@@ -231,7 +256,7 @@ class SlackListeners:
         await ack()
         if action.get("url"):
             return  # a link button: Slack opened the page already
-        say = self._responder(body, client)
+        say = self.responder(body, client)
         in_home = (body.get("container") or {}).get("type") == "view"
         user_id = user_of(body) or ""
         # A click in the Home tab has no message to answer beside: refusals go by DM.
@@ -240,7 +265,9 @@ class SlackListeners:
             try:
                 name = parse_action_id(str(action.get("action_id", "")))
             except ValueError:
-                await _say(aside, error(_UNKNOWN_BUTTON))
+                name = ""
+            if name not in VERBS:  # ours once, renamed or removed since
+                await _say(aside, error(STALE_BUTTON))
                 return
             ctx = await self._context(context, body, client)
             value = action.get("value")
@@ -335,10 +362,6 @@ _NO_COMPOSER = (
     "I can't open the composer from here (Slack sent no trigger for it); type "
     '`/trypost schedule "text" at <when>` instead.'
 )
-_UNKNOWN_BUTTON = (
-    "That button is not one I know (it may come from an older message); run the "
-    "command instead — `/trypost help` lists them."
-)
 _WELCOME = Reply(
     text="Schedule, review and publish social posts from Slack. Type `/trypost help` to "
     "start; if you are not a member yet, an owner or admin can invite you."
@@ -397,7 +420,7 @@ def _to(client: AsyncWebClient, submitted: composer.Submission, user_id: str) ->
     """Where a composer's result goes: the slash command's response_url when there is one
     (it works in any conversation), else a DM."""
     if submitted.response_url:
-        hook = AsyncWebhookClient(submitted.response_url)
+        hook = AsyncWebhookClient(submitted.response_url, logger=sdk_logger())
 
         async def say(**message: Any) -> None:
             message["response_type"] = "ephemeral"

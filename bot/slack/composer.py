@@ -23,6 +23,21 @@ def loading_view() -> dict[str, Any]:
     }
 
 
+def failed_view(reason: str) -> dict[str, Any]:
+    """What replaces "One moment…" when the composer cannot be filled: why, and a way out
+    (the modal's only button closes it; the command works without the modal)."""
+    text = (
+        f"❌ {reason}\n\nClose this window and try again, or type "
+        '`/trypost schedule "text" at <when>` instead.'
+    )
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "New post"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+    }
+
+
 def composer_view(
     accounts: Sequence[SocialAccount],
     *,

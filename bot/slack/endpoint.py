@@ -9,9 +9,12 @@ and its shape checked (400 for anything Slack never sends); only then does bolt 
 
 import hashlib
 import hmac
+import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -27,6 +30,9 @@ log = logging.getLogger(__name__)
 MAX_AGE_SECONDS = 60 * 5
 # What Slack sends: UTF-8, whether the charset is named or not.
 _CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+_SLACK_ID = re.compile(r"[TE][A-Z0-9]{2,20}")
+# Enough of a refused body to find its team; the rest is never read.
+_TEAM_SCAN = 16 * 1024
 
 
 class SlackEndpoint:
@@ -43,14 +49,15 @@ class SlackEndpoint:
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        if not self.signed(raw, request):
+        unsigned = self.refusal(raw, request)
+        if unsigned is not None:
+            _refused(unsigned, raw)
             return _answer(401, "invalid request signature")
         try:
             text = _decode(raw, request.charset)
             body = _parse(text, request.content_type)
         except Malformed as bad:
-            # The reason only: the body may hold anything, tokens included.
-            log.info("slack request refused", extra={"reason": bad.reason})
+            _refused(bad.reason, raw)
             return _answer(400, "bad request")
         if nothing_to_do(body):
             return _answer(200, "")
@@ -62,16 +69,45 @@ class SlackEndpoint:
         return await to_aiohttp_response(await self._dispatch(bolt_request))
 
     def signed(self, raw: bytes, request: web.Request) -> bool:
-        """Slack's v0 signature (HMAC-SHA256 of ``v0:{timestamp}:{body}``), fresh."""
+        return self.refusal(raw, request) is None
+
+    def refusal(self, raw: bytes, request: web.Request) -> str | None:
+        """Why the request is not Slack's, or None: Slack's v0 signature (HMAC-SHA256 of
+        ``v0:{timestamp}:{body}``) over a fresh timestamp."""
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
-            return False
+        if not signature:
+            return "no signature"
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return "no timestamp"
         if abs(self._now() - int(timestamp)) > MAX_AGE_SECONDS:
-            return False
+            return "stale timestamp"  # a replay of a captured request, or a wrong clock
         base = b"v0:" + timestamp.encode() + b":" + raw
         expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected.encode(), signature.encode())
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            return "bad signature"
+        return None
+
+
+def _refused(reason: str, raw: bytes) -> None:
+    """One line: that a request was refused, why, and the team it names. Never its body,
+    which may hold anything, tokens included."""
+    log.info("slack request refused", extra={"reason": reason, "team": claimed_team(raw)})
+
+
+def claimed_team(raw: bytes) -> str | None:
+    """The team id a body names (unverified, so only when it looks like a Slack id)."""
+    try:
+        text = raw[:_TEAM_SCAN].decode("utf-8", errors="replace")
+        fields = dict(parse_qsl(text))
+        found: object = fields.get("team_id")
+        if found is None:
+            data = json.loads(fields["payload"]) if "payload" in fields else json.loads(text)
+            team = data.get("team") if isinstance(data, dict) else None
+            found = team.get("id") if isinstance(team, dict) else data.get("team_id")
+    except (ValueError, KeyError, AttributeError, RecursionError):
+        return None
+    return found if isinstance(found, str) and _SLACK_ID.fullmatch(found) else None
 
 
 def _decode(raw: bytes, charset: str | None) -> str:

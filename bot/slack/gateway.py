@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import fallback_text, to_blocks
+from bot.slack.sdk_log import sdk_logger
 from core.messages import Reply
 from core.notifications.model import Presence
 from core.notifications.ports import DeliveryFailed
@@ -55,6 +56,7 @@ def make_client(token: str, base_url: str) -> AsyncWebClient:
         token=token,
         base_url=base_url,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+        logger=sdk_logger(),
     )
 
 

@@ -22,6 +22,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.slack.sdk_log import sdk_logger
 from storage.crypto import CredentialCipher
 
 _SEALED = "enc:"
@@ -43,7 +44,7 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         cipher: CredentialCipher,
         on_install: Callable[[Installation], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(client_id=client_id, engine=engine)
+        super().__init__(client_id=client_id, engine=engine, logger=sdk_logger())
         self._cipher = cipher
         self._on_install = on_install
 

@@ -14,11 +14,14 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.commands.media import links_only
 from bot.settings import Settings
 from bot.slack.app import SlackListeners
 from bot.slack.endpoint import SlackEndpoint
+from bot.slack.fallbacks import register_fallbacks
 from bot.slack.gateway import SlackChat, make_client, user_profile
 from bot.slack.installations import EncryptedInstallationStore
+from bot.slack.sdk_log import sdk_logger
 from bot.slack.teams import TeamClients
 from core.usecases import identities
 from core.usecases.context import Services
@@ -91,19 +94,26 @@ def build_slack(
             client_secret=settings.slack_client_secret.get_secret_value(),
             scopes=BOT_SCOPES,
             installation_store=store,
-            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+            state_store=AsyncSQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=engine, logger=sdk_logger()
+            ),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
             redirect_uri=settings.public_url.rstrip("/") + REDIRECT_PATH,
         )
         token = None
     bolt = AsyncApp(
+        name="trypost",
         signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # SlackEndpoint checks every HTTP request's signature before bolt sees it (and
+        # logs a refusal without the body, which bolt's own check would log whole);
+        # Socket Mode requests carry no signature.
+        request_verification_enabled=False,
         # bolt takes the single workspace's token from the client it is given.
         client=make_client(token or "", base_url),
         oauth_settings=oauth,
         installation_store=store,
-        logger=logging.getLogger("slack_bolt"),
+        logger=sdk_logger(),
     )
     if store is not None:
         # tokens_revoked and app_uninstalled remove the installation from the store.
@@ -123,8 +133,12 @@ def build_slack(
             return None
         return await client_for_team(workspace.slack_team_id)
 
-    listeners = SlackListeners(services, client_for_team)
+    listeners = SlackListeners(
+        services, client_for_team, media=links_only(settings.private_hosts_allowed)
+    )
     listeners.register(bolt)
+    # Last: they take whatever no listener above claimed.
+    register_fallbacks(bolt, listeners.responder)
     # The presence cache ages with the bot's clock, so a simulated clock ages it too.
     chat = SlackChat(client_for, monotonic=lambda: services.clock.now().timestamp())
     endpoint = SlackEndpoint(settings.slack_signing_secret.get_secret_value(), bolt.async_dispatch)

@@ -28,6 +28,10 @@ from core.clock import ManualClock
 from tests.slack_fake import FakeSlack
 
 SIGNING_SECRET = "e2e-signing-secret"
+# The payloads' legacy ``token`` field and trigger ids: distinctive, so a test can tell
+# they never reach a log line.
+VERIFICATION_TOKEN = "e2e-verification-token-7Qx"
+TRIGGER = "e2e-trigger-"
 TEAM = "T111"
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -88,7 +92,7 @@ class SlackBot:
         name = f"cmd{self.serial}"
         body = urlencode(
             {
-                "token": "x",
+                "token": VERIFICATION_TOKEN,
                 "team_id": TEAM,
                 "team_domain": "sandbox",
                 "channel_id": channel,
@@ -99,7 +103,7 @@ class SlackBot:
                 "text": text,
                 "api_app_id": "A1",
                 "response_url": self.slack.response_url(name),
-                "trigger_id": f"trigger-{self.serial}",
+                "trigger_id": f"{TRIGGER}{self.serial}",
             }
         )
         status, _ = await self.post(body)
@@ -121,8 +125,8 @@ class SlackBot:
             "team": {"id": TEAM, "domain": "sandbox"},
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": "A1",
-            "token": "x",
-            "trigger_id": f"trigger-{self.serial}",
+            "token": VERIFICATION_TOKEN,
+            "trigger_id": f"{TRIGGER}{self.serial}",
             "container": {"type": container, "message_ts": "1.1", "channel_id": "D1"},
             "channel": {"id": "D1", "name": "directmessage"},
             "actions": [
@@ -152,8 +156,8 @@ class SlackBot:
             "team": {"id": TEAM, "domain": "sandbox"},
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": "A1",
-            "token": "x",
-            "trigger_id": "t",
+            "token": VERIFICATION_TOKEN,
+            "trigger_id": f"{TRIGGER}submit",
             "view": view,
         }
         status, text = await self.post(interaction_body(payload))
@@ -163,7 +167,7 @@ class SlackBot:
     async def event(self, event: dict[str, Any]) -> None:
         body = json.dumps(
             {
-                "token": "x",
+                "token": VERIFICATION_TOKEN,
                 "team_id": TEAM,
                 "api_app_id": "A1",
                 "event": event,
