@@ -23,6 +23,7 @@ from bot.slack.gateway import SlackChat, make_client, user_profile
 from bot.slack.installations import EncryptedInstallationStore
 from bot.slack.sdk_log import sdk_logger
 from bot.slack.teams import TeamClients
+from core.errors import NotMember
 from core.usecases import identities
 from core.usecases.context import Services
 from core.workspace import Member
@@ -168,7 +169,7 @@ def _installer_owns(services: Services, base_url: str) -> Callable[[Installation
             await identities.slack_member(
                 services, workspace.id, identities.ChatProfile(user, name or user, email, zone)
             )
-        except identities.NotMember:
+        except NotMember:
             log.info("installer is not a member; an owner can invite them", extra={"team": team})
 
     return installed
