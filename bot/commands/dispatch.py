@@ -314,7 +314,9 @@ async def _notification_settings(words: tuple[str, ...], ctx: Context) -> Reply:
         prefs = await notifications.preferences(ctx.services, ctx.actor)
     else:
         prefs = await notifications.change_preferences(ctx.services, ctx.actor, change)
-    return inbox_views.preferences_reply(prefs)
+    # The digest hour is the member's own; the address says whether email can go at all.
+    me = await members.whoami(ctx.services, ctx.actor)
+    return inbox_views.preferences_reply(prefs, me.member.zone(me.workspace), me.member.email)
 
 
 @handles(rq.Inbox)

@@ -3,7 +3,7 @@
 from core.messages import Button, Field, Reply
 from core.notifications.model import EmailMode, Notification, Preferences
 from core.notifications.render import render
-from core.notifications.types import TYPES, Category, EmailDefault
+from core.notifications.types import TYPES, Category, EmailDefault, NoticeType
 from core.timeparse import show_time
 from core.usecases.notifications import Inbox
 
@@ -45,38 +45,89 @@ def opened(n: Notification, zone: str, post: Reply | None) -> Reply:
     )
 
 
-def preferences_reply(prefs: Preferences) -> Reply:
-    rows = []
+# What each type is called in settings; the type name stays beside it because commands
+# take it (`settings notifications email off post_scheduled`). Keyed by the type's value so
+# a type added to core without a label here still shows, under its own name.
+NOTICE_LABELS: dict[str, str] = {
+    "post_published": "Post published",
+    "post_failed": "Post failed or partly published",
+    "post_scheduled": "Post scheduled",
+    "post_retry": "Post retried",
+    "post_ready": "AI post ready",
+    "account_disconnected": "Account disconnected",
+    "token_expiring": "Account token expiring",
+    "storage_limit": "Storage limit",
+    "plan_limits": "Monthly post limit",
+    "approval_requested": "Review requested",
+    "post_approved": "Post approved",
+    "changes_requested": "Changes requested",
+    "approval_feedback": "Review feedback",
+    "review_overdue": "Review overdue",
+    "post_created": "New post created",
+    "mentioned_in_comment": "Mentioned in a comment",
+    "comment_on_your_post": "Comment on your post",
+    "comment_reply": "Reply to your comment",
+    "invite_received": "Invitation received",
+    "invite_declined": "Invitation declined",
+    "member_joined": "Member joined",
+    "member_removed": "Member removed",
+    "role_changed": "Role changed",
+}
+CATEGORY_LABELS: dict[Category, str] = {Category.AI: "AI"}
+CHANGE_HINT = (
+    "Change with `settings notifications email off <type or category>` (none: all), "
+    "`settings notifications chat on <type or category>`, `settings notifications digest 8`, "
+    "`settings notifications immediate` or `settings notifications away-only on|off`."
+)
+
+
+def notice_label(notice: NoticeType) -> str:
+    """``Post published (post_published)``: a name to read and the name to type."""
+    name = NOTICE_LABELS.get(notice.value) or notice.value.replace("_", " ").capitalize()
+    return f"{name} ({notice.value})"
+
+
+def preferences_reply(prefs: Preferences, zone: str, address: str | None = None) -> Reply:
+    """Every type under its category with what chat and email will really do.
+
+    The per-type lines are the reply's text, one short line each under a category
+    heading: on Slack that is one section (well under 3,000 characters even for every
+    type), on the console indented lines; fields would squeeze them into two columns.
+    """
+    lines: list[str] = []
     for category in Category:
         types = [t for t, spec in TYPES.items() if spec.category is category]
-        chat = "on" if all(prefs.wants_chat(t) for t in types) else "partly"
-        chat = "off" if not any(prefs.wants_chat(t) for t in types) else chat
-        email_types = [t for t in types if TYPES[t].email is not EmailDefault.NEVER]
-        wanted = [prefs.wants_email(t) for t in email_types]
-        email = (
-            "never"
-            if not email_types
-            else "on"
-            if all(wanted)
-            else "off"
-            if not any(wanted)
-            else "partly"
-        )
-        if email_types and TYPES[email_types[0]].email is EmailDefault.PRESENCE and email == "on":
-            email = "when away"
-        rows.append(f"{category.value}: chat {chat}, email {email}")
-    mode = (
-        f"one daily digest at {prefs.digest_hour:02d}:00"
-        if prefs.email_mode is EmailMode.DIGEST
-        else "immediately"
-    )
+        if not types:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(CATEGORY_LABELS.get(category, category.value.capitalize()))
+        lines += [
+            f"• {notice_label(t)}: chat {'on' if prefs.wants_chat(t) else 'off'} · "
+            f"{_email_state(t, prefs)}"
+            for t in types
+        ]
+    hour = f"{prefs.digest_hour:02d}:00 {zone}"
+    digest = prefs.email_mode is EmailMode.DIGEST
     return Reply(
         title="Your notifications",
-        items=tuple(rows),
+        text="\n".join(lines),
         fields=(
-            Field("Email", mode),
-            Field("Only when away", "yes" if prefs.email_only_when_away else "no"),
+            Field("Email", f"one daily digest at {hour}" if digest else "immediately, one by one"),
+            Field("Digest hour", hour if digest else f"{hour} (used with `digest`)"),
+            Field("Email only when I'm away", "on" if prefs.email_only_when_away else "off"),
+            Field("Email address", address or "none, so no email is sent"),
         ),
-        footer="Change with `settings notifications email off publishing`, "
-        "`settings notifications digest 8` or `settings notifications away-only on`.",
+        footer=CHANGE_HINT,
     )
+
+
+def _email_state(notice: NoticeType, prefs: Preferences) -> str:
+    """What email does for this type, all rules applied (DESIGN §3)."""
+    if TYPES[notice].email is EmailDefault.NEVER:
+        return "email never"  # chat-only: no choice turns it on
+    if not prefs.wants_email(notice):
+        return "email off"
+    if TYPES[notice].email is EmailDefault.PRESENCE or prefs.email_only_when_away:
+        return "email only when away"
+    return "email on"
