@@ -20,7 +20,7 @@ happens twice (autumn fall-back) is the first of the two.
 ``parse_when`` is for scheduling and wants the future: a clock time at or before now is
 tomorrow's, a weekday in the past is next week's. Dates are never moved: a past date is
 refused by ``require_future``. ``parse_moment`` reads one end of a window (a calendar day,
-``inbox since``) and by default moves nothing; a date without a time is the start of that
+``inbox since``) and moves nothing; a date without a time is the start of that
 day (or its end, for the end of a range).
 
 ``parse_range`` reads ``list … from … to …``, leaning the way the list looks (``prefer``):
