@@ -6,6 +6,7 @@ logged with an id and the member sees a calm message, never a traceback.
 """
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,14 +18,27 @@ from bot.commands import requests as rq
 from bot.commands.errors import ParseError
 from bot.commands.help import help_text
 from bot.commands.media import MediaCheck, links_only
+from bot.commands.mentions import AT_NAME, at_name
 from bot.commands.notify_settings import read_change
 from core.errors import DomainError
 from core.messages import Button, Field, Reply, Tone, error
+from core.posts import Post
+from core.states import ReviewState
 from core.timeparse import show_time
-from core.usecases import accounts, labels, members, notifications, plan, posts, queries
+from core.usecases import (
+    accounts,
+    labels,
+    members,
+    notifications,
+    plan,
+    posts,
+    queries,
+    reviews,
+)
 from core.usecases.context import Actor, Services
 from core.usecases.identities import ChatProfile
 from core.usecases.posts import NewPost
+from core.workspace import Member
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +60,9 @@ class Context:
     unread_cache: "UnreadCache | None" = None
     # What ``with`` may name: links on chat surfaces (the default), files too on the console.
     media: MediaCheck = field(default_factory=links_only)
+    # How the surface writes a person in text, and how it shows a member back.
+    mention_pattern: re.Pattern[str] = AT_NAME
+    show_member: Callable[[Member], str] = at_name
 
 
 class UnreadCache:
@@ -133,7 +150,7 @@ async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
         ctx.actor,
         NewPost(req.text, req.accounts, req.labels, await ctx.media(req.media), req.when),
     )
-    return await _details(ctx, post.number, f"Scheduled post {post.number}")
+    return await _details(ctx, post.number, _scheduled_or_in_review(post, "Scheduled post"))
 
 
 @handles(rq.Now)
@@ -176,8 +193,14 @@ async def _edit(req: rq.Edit, ctx: Context) -> Reply:
 
 @handles(rq.Reschedule)
 async def _reschedule(req: rq.Reschedule, ctx: Context) -> Reply:
-    await posts.reschedule_post(ctx.services, ctx.actor, req.post, req.when)
-    return await _details(ctx, req.post, f"Post {req.post} rescheduled")
+    post = await posts.reschedule_post(ctx.services, ctx.actor, req.post, req.when)
+    return await _details(ctx, req.post, _scheduled_or_in_review(post, "Rescheduled post"))
+
+
+def _scheduled_or_in_review(post: Post, done: str) -> str:
+    if post.review_state is ReviewState.PENDING_REVIEW:
+        return f"📝 Post {post.number} waits for review; it goes out at its time once approved"
+    return f"{done} {post.number}"
 
 
 @handles(rq.Unschedule)
@@ -287,7 +310,12 @@ async def _settings(req: rq.Settings, ctx: Context) -> Reply:
         said = f"at most {cap} posts a month" if cap else "no monthly limit"
         return Reply(text=f"This workspace now has {said}.", tone=Tone.SUCCESS)
     if req.approvals is not None:
-        return Reply(text="Approvals arrive with the review workflow.", tone=Tone.WARNING)
+        await reviews.set_approvals(ctx.services, ctx.actor, req.approvals)
+        if req.approvals:
+            said = "Approvals are on: editors' posts go out once an approver approves them."
+        else:
+            said = "Approvals are off: editors' posts go out at their time."
+        return Reply(text=said, tone=Tone.SUCCESS)
     me = await members.whoami(ctx.services, ctx.actor)
     return Reply(
         title="Settings",
@@ -353,11 +381,22 @@ async def _archive(req: rq.Archive, ctx: Context) -> Reply:
 @handles(rq.Members)
 async def _members(req: rq.Members, ctx: Context) -> Reply:
     svc, actor = ctx.services, ctx.actor
+    if req.action == "accept":
+        me = await members.accept_invitation(svc, actor)
+        return Reply(
+            text=f"Welcome! You are {me.role.value} here; `help` shows what you can do.",
+            tone=Tone.SUCCESS,
+        )
+    if req.action == "decline":
+        await members.decline_invitation(svc, actor)
+        return Reply(text="Invitation declined; whoever sent it will know.")
     if req.action == "list" or req.user is None:
         people = await members.list_members(svc, actor)
         return Reply(
             title=f"Members: {len(people)}",
-            items=tuple(f"@{m.name} · {m.role.value}" for m in people),
+            items=tuple(
+                f"@{m.name} · {m.role.value}" + ("" if m.active else " (invited)") for m in people
+            ),
         )
     person = await ctx.person(req.user)
     if person is None:
@@ -366,7 +405,14 @@ async def _members(req: rq.Members, ctx: Context) -> Reply:
         gone = await members.remove_member(svc, actor, person)
         return Reply(text=f"@{gone.name} is no longer a member.", tone=Tone.SUCCESS)
     if req.action == "invite":
-        joined = await members.invite_member(svc, actor, person, req.role or "viewer")
-        return Reply(text=f"@{joined.name} joins as {joined.role.value}.", tone=Tone.SUCCESS)
+        invited = await members.invite_member(svc, actor, person, req.role or "viewer")
+        return Reply(
+            text=f"Invited @{invited.name} as {invited.role.value}; they join once they accept.",
+            tone=Tone.SUCCESS,
+        )
     member = await members.set_role(svc, actor, person, req.role or "viewer")
     return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)
+
+
+# Registered last: those handlers import this module for ``handles`` and ``Context``.
+from bot.commands import collaboration  # noqa: E402, F401

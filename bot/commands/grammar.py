@@ -26,6 +26,8 @@ from bot.commands.requests import (
     Archive,
     Calendar,
     Comment,
+    CommentDelete,
+    CommentEdit,
     Comments,
     Delete,
     Draft,
@@ -217,6 +219,18 @@ def _changes(args: Args) -> Request:
 
 
 def _comment(args: Args) -> Request:
+    token = args.peek()
+    if token is not None and token.is_word("edit", "delete"):
+        args.take()
+        action = token.text.lower()
+        args.name = f"comment {action}"
+        number = args.number("comment")
+        if action == "delete":
+            args.end("a comment number", "comment delete 7")
+            return CommentDelete(number)
+        text = _need_text(args, what="the new text of the comment")
+        args.end("a comment number and the new text in quotes", 'comment edit 7 "Fixed"')
+        return CommentEdit(number, text)
     post = args.number()
     reply_to = None
     token = args.peek()

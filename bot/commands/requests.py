@@ -15,7 +15,7 @@ InboxStatus: TypeAlias = Literal["unread", "read", "archived"]
 Target: TypeAlias = int | Literal["all"]
 AccountAction: TypeAlias = Literal["list", "add", "connect", "remove", "mode"]
 LabelAction: TypeAlias = Literal["list", "add", "remove"]
-MemberAction: TypeAlias = Literal["list", "invite", "role", "remove"]
+MemberAction: TypeAlias = Literal["list", "invite", "role", "remove", "accept", "decline"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,21 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class CommentEdit:
+    """``comment edit <comment> "text"``: authors change their own words."""
+
+    comment: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CommentDelete:
+    """``comment delete <comment>``."""
+
+    comment: int
+
+
+@dataclass(frozen=True)
 class Comments:
     post: int
 
@@ -265,6 +280,8 @@ Request: TypeAlias = (
     | Approve
     | RequestChanges
     | Comment
+    | CommentEdit
+    | CommentDelete
     | Comments
     | React
     | Accounts

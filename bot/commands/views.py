@@ -4,11 +4,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.commands.comment_views import ShowMember, comment_line, review_lines
+from bot.commands.mentions import at_name
 from core.accounts import AccountStatus, SocialAccount
 from core.labels import Label
 from core.messages import Button, Field, Reply, Tone
 from core.posts import PlatformEntry, Post
-from core.states import EntryStatus, PostStatus
+from core.states import EntryStatus, PostStatus, ReviewState
 from core.timeparse import in_zone, show_time
 from core.usecases.queries import CalendarView, CalendarWindow, PostDetails, PostList
 
@@ -69,12 +71,27 @@ def post_buttons(post: Post) -> tuple[Button, ...]:
         return (Button("Unschedule", "unschedule", n), Button("Duplicate", "duplicate", n))
     if post.status is PostStatus.PUBLISHED:
         return (Button("Duplicate", "duplicate", n),)
+    if post.review_state is ReviewState.PENDING_REVIEW:
+        return (
+            Button("Approve", "approve", n),
+            Button("Request changes", "changes", n),
+            Button("Comment", "comment", n),
+        )
     if post.status is PostStatus.DRAFT:
         return (Button("Duplicate", "duplicate", n), Button("Delete", "delete", n, danger=True))
     return ()
 
 
-def post_details(details: PostDetails, headline: str | None = None) -> Reply:
+REVIEW_SAID = {
+    ReviewState.PENDING_REVIEW: "⏳ waiting for review",
+    ReviewState.APPROVED: "👍 approved",
+    ReviewState.CHANGES_REQUESTED: "✏️ changes requested",
+}
+
+
+def post_details(
+    details: PostDetails, headline: str | None = None, show_member: ShowMember = at_name
+) -> Reply:
     post, zone = details.post, details.timezone
     fields = [Field("Status", f"{STATUS_ICON[post.status]} {said(post.status)}")]
     if post.scheduled_at:
@@ -85,6 +102,14 @@ def post_details(details: PostDetails, headline: str | None = None) -> Reply:
         fields.append(Field("Labels", " ".join("#" + n for n in post.labels)))
     if post.media:
         fields.append(Field("Media", ", ".join(post.media)))
+    if post.review_state is not ReviewState.NONE:
+        fields.append(Field("Review", REVIEW_SAID[post.review_state]))
+    items = [entry_line(e, details.accounts) for e in post.enabled_entries]
+    if details.review is not None:
+        items += review_lines(details.review, zone)
+    if details.comments is not None:
+        items += [f"💬 {comment_line(c, details.comments, show_member)}"
+                  for c in details.comments.comments]  # fmt: skip
     tone = {
         PostStatus.PUBLISHED: Tone.SUCCESS,
         PostStatus.PARTIALLY_PUBLISHED: Tone.WARNING,
@@ -95,7 +120,7 @@ def post_details(details: PostDetails, headline: str | None = None) -> Reply:
         text=post.text,
         tone=tone,
         fields=tuple(fields),
-        items=tuple(entry_line(e, details.accounts) for e in post.enabled_entries),
+        items=tuple(items),
         buttons=post_buttons(post),
     )
 

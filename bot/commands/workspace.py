@@ -40,6 +40,8 @@ _MEMBER_ACTIONS: dict[str, MemberAction] = {
     "invite": "invite",
     "role": "role",
     "remove": "remove",
+    "accept": "accept",
+    "decline": "decline",
 }
 _ROLES: dict[str, str] = {role.value: role.value for role in Role}
 _INBOX_STATUSES: dict[str, InboxStatus] = {
@@ -184,14 +186,15 @@ def _limit(token: Token) -> int | Literal["off"]:
 
 
 def members(args: Args) -> Request:
-    """``members [list | invite <user> <role> | role <user> <role> | remove <user>]``."""
+    """``members [list | invite <user> <role> | role <user> <role> | remove <user> |
+    accept | decline]`` (the last two answer one's own invitation)."""
     if args.peek() is None:
         return Members()
     action = args.choice(_MEMBER_ACTIONS, "something I do with members")
     args.name = f"members {action}"
-    if action == "list":
-        args.end("nothing more", "members list")
-        return Members()
+    if action in ("list", "accept", "decline"):
+        args.end("nothing more", f"members {action}")
+        return Members(action)
     like = f"members {action} @dana" + ("" if action == "remove" else " editor")
     user = args.need("a member", like).text.strip()
     if not user:

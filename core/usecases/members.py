@@ -45,10 +45,6 @@ async def ensure_member(
     return member
 
 
-# TEMPORARY while the surfaces learn Accept / Decline.
-INVITED_STATUS = MemberStatus.ACTIVE
-
-
 def _role(word: str) -> Role:
     try:
         return Role(word.lower())
@@ -159,6 +155,11 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
             if person.user_id
             else await uow.members.by_name(actor.workspace_id, person.name)
         )
+        if existing is not None and not existing.active:
+            raise ValidationFailed(
+                f"@{existing.name} is already invited as {existing.role.value}; they join "
+                "once they accept."
+            )
         if existing is not None:
             raise ValidationFailed(
                 f"@{existing.name} is already a member ({existing.role.value}); "
@@ -173,24 +174,10 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
                 timezone=zone_or_none(person.timezone),
                 slack_user_id=person.user_id or None,
                 # Invited, not yet a member: they accept (or decline) first.
-                status=INVITED_STATUS,
+                status=MemberStatus.INVITED,
                 invited_by=actor.member_id,
             )
         )
-        if INVITED_STATUS is MemberStatus.ACTIVE:
-            await uow.events.add(
-                DomainEvent(
-                    EventKind.MEMBER_JOINED,
-                    actor.workspace_id,
-                    svc.clock.now(),
-                    payload={
-                        "member_id": member.id,
-                        "name": member.name,
-                        "role": new_role.value,
-                        "actor_id": actor.member_id,
-                    },
-                )
-            )
         await uow.events.add(
             DomainEvent(
                 EventKind.INVITE_RECEIVED,
@@ -251,3 +238,15 @@ async def _invited(uow: UnitOfWork, actor: Actor) -> Member:
     if member.active:
         raise ValidationFailed("You are already a member here; `help` shows what you can do.")
     return member
+
+
+async def find_member(svc: Services, actor: Actor, person: ChatProfile) -> Member | None:
+    """The active member a chat identity names in the actor's workspace, if any (for
+    @mentions: a stranger is mentioned as text, never invited by it)."""
+    async with svc.uow() as uow:
+        await load_actor(uow, actor, Action.READ)
+        try:
+            member = await _find(uow, actor.workspace_id, person)
+        except NotFound:
+            return None
+    return member if member.active else None

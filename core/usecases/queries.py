@@ -12,7 +12,9 @@ from core.posts import Post
 from core.roles import Action
 from core.states import PostStatus
 from core.timeparse import Prefer, parse_moment, parse_range
+from core.usecases.comments import Thread
 from core.usecases.context import Actor, Services, find_post, load_actor
+from core.usecases.reviews import Review, review_of
 
 P = PostStatus
 SCOPES: dict[str, frozenset[PostStatus]] = {
@@ -42,11 +44,18 @@ class CalendarView(StrEnum):
     MONTH = "month"
 
 
+# ``show`` lists this many of a post's latest comments; ``comments`` lists them all.
+LATEST_COMMENTS = 3
+
+
 @dataclass(frozen=True)
 class PostDetails:
     post: Post
     accounts: dict[int, SocialAccount]
     timezone: str
+    review: Review | None = None
+    # The latest comments, oldest first, and who wrote them.
+    comments: Thread | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,12 @@ async def show_post(svc: Services, actor: Actor, number: int) -> PostDetails:
         workspace, member = await load_actor(uow, actor, Action.READ)
         post = await find_post(uow, actor.workspace_id, number)
         accounts = {a.id: a for a in await uow.accounts.list(workspace.id)}
-    return PostDetails(post, accounts, member.zone(workspace))
+        review = await review_of(uow, post)
+        said = await uow.comments.of_post(post.id)
+        members = {m.id: m for m in await uow.members.list(workspace.id)} if said else {}
+    zone = member.zone(workspace)
+    thread = Thread(post, said[-LATEST_COMMENTS:], members, zone) if said else None
+    return PostDetails(post, accounts, zone, review if review.steps else None, thread)
 
 
 async def list_posts(

@@ -61,6 +61,16 @@ async def record_submission(uow: UnitOfWork, svc: Services, actor: Actor, post: 
     await _event(uow, svc, actor, post, EventKind.REVIEW_REQUESTED)
 
 
+async def set_approvals(svc: Services, actor: Actor, required: bool) -> Workspace:
+    """Owners and admins decide whether posts need an approval before they go out."""
+    async with svc.uow() as uow:
+        workspace, _ = await load_actor(uow, actor, Action.MANAGE_SETTINGS)
+        workspace.approvals_required = required
+        await uow.workspaces.update(workspace)
+        await uow.commit()
+    return workspace
+
+
 async def submit_post(svc: Services, actor: Actor, number: int) -> Post:
     """Ask for review of a draft (its time, if it has one, is kept for approval)."""
     async with svc.uow() as uow:

@@ -48,7 +48,11 @@ async def test_slash_commands_run_the_grammar_with_roles(tmp_path: Path) -> None
         [stranger] = await bot.command("accounts", user="U2")
         assert "not a member of this trypost workspace yet" in stranger
         [invited] = await bot.command("members invite <@U2|bob> viewer")
-        assert "joins as viewer" in invited
+        assert "Invited @" in invited and "as viewer" in invited
+        [waiting] = await bot.command("accounts", user="U2")
+        assert "`members accept` to join" in waiting, "invited is not yet a member"
+        [joined] = await bot.command("members accept", user="U2")
+        assert "Welcome" in joined
         [refused] = await bot.command("accounts add sandbox other", user="U2")
         assert "Your role (viewer) cannot manage accounts" in refused
         [promoted] = await bot.command("members role <@U2|bob> editor")

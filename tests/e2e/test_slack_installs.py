@@ -59,7 +59,7 @@ async def test_only_a_real_user_mention_can_be_invited(tmp_path: Path) -> None:
         [listed] = await bot.command("members")
         assert "Members: 1" in listed
         [invited] = await bot.command("members invite <@W222|grid-user> editor")
-        assert "joins as editor" in invited, "Grid user ids (W…) are people too"
+        assert "as editor; they join" in invited, "Grid user ids (W…) are people too"
 
 
 async def _install_by_oauth(bot: SlackBot) -> None:

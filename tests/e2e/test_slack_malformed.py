@@ -230,6 +230,7 @@ async def test_a_viewers_retry_click_answers_beside_the_message_and_never_replac
         await bot.command("accounts mode brand fail")
         await bot.command('now "Doomed"')
         await bot.command("members invite <@U2|bob> viewer")
+        await bot.command("members accept", user="U2")
         replies = await bot.click("trypost:retry#0", "1", user="U2")
         responses = bot.slack.responses_to(f"click{bot.serial}")
         assert responses and all(r.get("replace_original") is False for r in responses)

@@ -59,6 +59,7 @@ class Teams:
     async def invite(self, by: Actor, name: str, role: str = "editor") -> Actor:
         profile = ChatProfile(f"U{name.upper()}", name, email=f"{name}@example.org")
         member = await members.invite_member(self.svc, by, profile, role)
+        await members.accept_invitation(self.svc, Actor(by.workspace_id, member.id))
         return Actor(by.workspace_id, member.id)
 
     async def deliver(self) -> None:

@@ -52,6 +52,6 @@ async def test_a_refused_invitation_creates_nobody() -> None:
     async with world.uow() as uow:
         assert await uow.members.by_name(world.workspace_id, "mallory") is None
     ok = await dispatch(parse("members invite @mallory editor"), Context(world.svc, world.owner))
-    assert "@mallory joins as editor" in (ok.text or "")
+    assert "Invited @mallory as editor" in (ok.text or "")
     again = await dispatch(parse("members invite @mallory admin"), Context(world.svc, world.owner))
-    assert "already a member (editor)" in (again.text or "")
+    assert "already invited as editor" in (again.text or "")
