@@ -6,6 +6,7 @@ settings notifications chat on comments
 settings notifications digest [8]                    one daily email, at 08:00 by default 9
 settings notifications immediate                     each email as it happens
 settings notifications away-only on|off              email only when I'm away
+settings notifications post_created on               a type (or category) on or off in chat
 """
 
 import re
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from bot.commands.errors import ParseError
 from core.notifications.model import EmailMode
+from core.notifications.types import types_named
 from core.usecases.notifications import PreferenceChange
 
 _SWITCH = {"on": True, "off": False}
@@ -44,6 +46,9 @@ def read_change(words: Sequence[str]) -> PreferenceChange | None:
         return PreferenceChange(email_mode=EmailMode.IMMEDIATE)
     if head in ("away-only", "away") and len(rest) == 1 and rest[0] in _SWITCH:
         return PreferenceChange(email_only_when_away=_SWITCH[rest[0]])
+    if types_named(head) and len(rest) == 1 and rest[0] in _SWITCH:
+        # The short form: a type's DM on or off (its email keeps following the defaults).
+        return PreferenceChange(channel="chat", enabled=_SWITCH[rest[0]], topics=[head])
     raise ParseError(
         f"I can't read “{' '.join(words)}”; try {_LIKE}, `settings notifications digest 8`, "
         "`settings notifications immediate` or `settings notifications away-only on`."
