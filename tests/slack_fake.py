@@ -188,6 +188,8 @@ class FakeSlack:
         self.orgs: dict[str, tuple[str, list[str]]] = {}
         self.socket_mode_url: str | None = None
         self._faults: dict[str, list[Fault]] = {}
+        # id(params of a chat.postMessage call) → the ts it was answered with.
+        self._posted: dict[int, str] = {}
         self._serial = itertools.count(1)
         self._clear_proxy_env = clear_proxy_env
         self._stack = ExitStack()
@@ -259,6 +261,15 @@ class FakeSlack:
         """The params of every call to ``method``, in order (failed ones included)."""
         return [params for called, params in self.calls if called == method]
 
+    def calls_to_channel(self, method: str, channel: str) -> list[Params]:
+        """Calls of ``method`` in one conversation, each with the ``ts`` it was given
+        (chat.postMessage's answer), so a test can click a button of that message."""
+        return [
+            {**params, "ts": self._posted.get(id(params), "")}
+            for called, params in self.calls
+            if called == method and params.get("channel") == channel
+        ]
+
     def fail_next(
         self,
         method: str,
@@ -299,6 +310,8 @@ class FakeSlack:
             answer = copy.deepcopy(self.answers[method])
         else:
             answer = self._methods.get(method, _ok)(params)
+        if method == "chat.postMessage" and isinstance(answer.get("ts"), str):
+            self._posted[id(params)] = answer["ts"]
         headers = {"x-oauth-scopes": "chat:write,commands,im:write,users:read,users:read.email"}
         return web.json_response(answer, headers=headers if method == "auth.test" else None)
 

@@ -76,5 +76,7 @@ async def _changes(req: rq.RequestChanges, ctx: Context) -> Reply:
 
 async def _post(ctx: Context, number: int, headline: str) -> Reply:
     return views.post_details(
-        await queries.show_post(ctx.services, ctx.actor, number), headline=headline
+        await queries.show_post(ctx.services, ctx.actor, number),
+        headline=headline,
+        show_member=ctx.show_member,
     )

@@ -132,7 +132,9 @@ async def _with_unread(reply: Reply, ctx: Context) -> Reply:
 async def _details(ctx: Context, number: int, headline: str | None) -> Reply:
     """The post as it stands; with no headline, the headline is its outcome."""
     return views.post_details(
-        await queries.show_post(ctx.services, ctx.actor, number), headline=headline
+        await queries.show_post(ctx.services, ctx.actor, number),
+        headline=headline,
+        show_member=ctx.show_member,
     )
 
 

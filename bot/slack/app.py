@@ -29,7 +29,7 @@ from bot.commands.dispatch import Context, UnreadCache, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import VERBS, parse
 from bot.commands.media import MediaCheck, links_only
-from bot.slack import composer
+from bot.slack import composer, modals
 from bot.slack.blocks import fallback_text, home_view, parse_action_id, to_blocks
 from bot.slack.fallbacks import STALE_BUTTON
 from bot.slack.home import home_for
@@ -43,6 +43,7 @@ from bot.slack.identity import (
     user_of,
     workspace_team,
 )
+from bot.slack.mentions import SLACK_USER, show_member
 from bot.slack.sdk_log import sdk_logger
 from core.errors import DomainError, NotFound
 from core.messages import Reply, Tone, error
@@ -77,6 +78,11 @@ class SlackListeners:
     # time anyway, and fewer interleaved commands finish sooner, each, and leave the loop
     # free to ack new ones. Publishing (now, retry) runs outside this bound.
     _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
+    # Comment / Reply / Request changes: buttons whose command needs words first.
+    _modals: modals.Modals = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._modals = modals.Modals(self._context, self._publish_home)
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -99,6 +105,8 @@ class SlackListeners:
         bolt.command("/trypost")(self.on_command)
         bolt.action(_TRYPOST_ACTION)(self.on_button)
         bolt.view(composer.CALLBACK_ID)(self.on_composer)
+        bolt.view(modals.COMMENT_CALLBACK)(self._modals.on_submit)
+        bolt.view(modals.CHANGES_CALLBACK)(self._modals.on_submit)
         bolt.event("app_home_opened")(self.on_home)
 
     async def _context(
@@ -121,7 +129,14 @@ class SlackListeners:
             actor = await slack_actor(self.services, client, team_id, user_id, team_of(body)[1])
             self._known[(team_id, user_id)] = (now + KNOWN_FOR, actor)
         return Context(
-            self.services, actor, self._person(client, team_id), self._unread, media=self.media
+            self.services,
+            actor,
+            self._person(client, team_id),
+            self._unread,
+            media=self.media,
+            # People are Slack mentions both ways: typed <@U…>, shown <@U…>.
+            mention_pattern=SLACK_USER,
+            show_member=show_member,
         )
 
     def _person(
@@ -269,9 +284,17 @@ class SlackListeners:
             if name not in VERBS:  # ours once, renamed or removed since
                 await _say(aside, error(STALE_BUTTON))
                 return
-            ctx = await self._context(context, body, client)
             value = action.get("value")
-            request = parse(f"{name} {value if isinstance(value, str) else ''}".strip())
+            target = value if isinstance(value, str) else ""
+            asked = modals.asks_for_text(name, target)
+            if asked is not None:
+                # Before anything else: the click's trigger_id lives 3 s.
+                await self._modals.open(asked, body, client)
+                return
+            ctx = await self._context(context, body, client)
+            request = parse(f"{name} {target}".strip())
+            if isinstance(request, rq.Members):
+                self._known.clear()  # Accept / Decline change who is who
             refused = slack_refusal(request)
             if refused is not None:
                 await _say(aside, error(refused))
@@ -442,11 +465,15 @@ def _progress(post: Post, names: dict[int, str], verb: str) -> Reply:
 
 
 async def _say(respond: Say, reply: Reply, *, replace: bool = False) -> None:
+    if replace:
+        # A replacement keeps the message's own kind (a DM stays a DM): no response_type.
+        await respond(text=fallback_text(reply), blocks=to_blocks(reply), replace_original=True)
+        return
     await respond(
         text=fallback_text(reply),
         blocks=to_blocks(reply),
         response_type="ephemeral",
-        replace_original=replace,
+        replace_original=False,
     )
 
 

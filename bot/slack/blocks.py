@@ -43,11 +43,24 @@ _EMOJI = {
 # The fallback text shows in OS notifications, where shortcodes may stay as text.
 _GLYPH = {Tone.INFO: "", Tone.SUCCESS: "✅", Tone.WARNING: "⚠️", Tone.ERROR: "❌"}
 _ELLIPSIS = "…"
+# What escaping works on: a user mention as one piece (never cut, never escaped), or
+# any single character.
+_USER_MENTION = r"<@[UW][A-Z0-9]+(?:\|[^<>&|]*)?>"
+_TOKENS = re.compile(rf"{_USER_MENTION}|.", re.DOTALL)
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn reserves for links and mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn reserves for links and mentions, but
+    keep user mentions (``<@U123>``): they are how Slack shows a person. Everything else
+    in angle brackets — ``<!channel>``, ``<!here>``, ``<#C1>``, links — is shown as
+    typed and never pings or links."""
+    return "".join(_escaped(token) for token in _TOKENS.findall(text))
+
+
+def _escaped(token: str) -> str:
+    if len(token) > 1:  # a user mention, kept whole
+        return token
+    return token.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def action_id(action: str, index: int) -> str:
@@ -218,7 +231,7 @@ def _button(button: Button, index: int) -> Block:
 
 def _chunks(raw: str, limit: int) -> list[str]:
     """``raw`` escaped and split into pieces of at most ``limit`` characters, at line
-    breaks where possible; an entity such as ``&amp;`` is never cut in two."""
+    breaks where possible; an entity such as ``&amp;`` or a mention is never cut in two."""
     lines: list[str] = []
     for line in raw.split("\n"):
         lines += _split_line(line, limit)
@@ -228,8 +241,8 @@ def _chunks(raw: str, limit: int) -> list[str]:
 def _split_line(line: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
-    for char in line:
-        piece = escape(char)
+    for token in _TOKENS.findall(line):
+        piece = _escaped(token)
         if len(current) + len(piece) > limit:
             pieces.append(current)
             current = ""

@@ -86,14 +86,16 @@ class SlackBot:
         ) as answer:
             return answer.status, await answer.text()
 
-    async def command(self, text: str, *, user: str = "U1", channel: str = "C1") -> list[str]:
+    async def command(
+        self, text: str, *, user: str = "U1", channel: str = "C1", team: str = TEAM
+    ) -> list[str]:
         """Run ``/trypost text`` and return the texts of what came back by response_url."""
         self.serial += 1
         name = f"cmd{self.serial}"
         body = urlencode(
             {
                 "token": VERIFICATION_TOKEN,
-                "team_id": TEAM,
+                "team_id": team,
                 "team_domain": "sandbox",
                 "channel_id": channel,
                 "channel_name": "general",
@@ -117,18 +119,24 @@ class SlackBot:
         *,
         user: str = "U1",
         container: str = "message",
+        team: str = TEAM,
+        channel: str = "D1",
+        message_ts: str = "1.1",
+        wait: bool = True,
     ) -> list[str]:
+        """Click a button; returns what came back by the click's response_url (its name
+        is ``click<serial>``). ``wait=False`` for a click that opens a modal."""
         self.serial += 1
         name = f"click{self.serial}"
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": TEAM, "domain": "sandbox"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "team": {"id": team, "domain": "sandbox"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": "A1",
             "token": VERIFICATION_TOKEN,
             "trigger_id": f"{TRIGGER}{self.serial}",
-            "container": {"type": container, "message_ts": "1.1", "channel_id": "D1"},
-            "channel": {"id": "D1", "name": "directmessage"},
+            "container": {"type": container, "message_ts": message_ts, "channel_id": channel},
+            "channel": {"id": channel, "name": "directmessage"},
             "actions": [
                 {
                     "type": "button",
@@ -142,19 +150,45 @@ class SlackBot:
         }
         if container == "message":
             payload["response_url"] = self.slack.response_url(name)
-            payload["message"] = {"ts": "1.1", "text": "x", "blocks": []}
+            payload["message"] = {"ts": message_ts, "text": "x", "blocks": []}
         else:
             payload["view"] = {"id": "V1", "type": "home", "blocks": []}
         status, _ = await self.post(interaction_body(payload))
         assert status == 200
-        return await self.replies(name) if container == "message" else []
+        return await self.replies(name) if container == "message" and wait else []
 
-    async def submit(self, view: dict[str, Any], *, user: str = "U1") -> dict[str, Any]:
+    async def click_in(self, message: dict[str, Any], action: str, **options: Any) -> list[str]:
+        """Click the ``action`` button of a message we were sent (a DM's params)."""
+        found = button(message, action)
+        return await self.click(
+            found["action_id"],
+            found.get("value", ""),
+            channel=str(message.get("channel", "D1")),
+            message_ts=str(message.get("ts", "1.1")),
+            **options,
+        )
+
+    def dms(self, user: str) -> list[dict[str, Any]]:
+        """Every message the bot posted in its DM with ``user`` (via conversations.open)."""
+        return self.slack.calls_to_channel("chat.postMessage", self.slack.dm_channel(user))
+
+    async def modal(self, opened_before: int) -> dict[str, Any]:
+        """The modal a click opened (the first views.open after ``opened_before`` calls)."""
+        calls = await self.wait_for(
+            lambda: self.slack.calls_to("views.open")[opened_before:], settle=0.05
+        )
+        assert calls, "no modal was opened"
+        view: dict[str, Any] = calls[0]["view"]
+        return view
+
+    async def submit(
+        self, view: dict[str, Any], *, user: str = "U1", team: str = TEAM
+    ) -> dict[str, Any]:
         """Submit a modal; returns the ack's JSON (errors, when refused) or {}."""
         payload = {
             "type": "view_submission",
-            "team": {"id": TEAM, "domain": "sandbox"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "team": {"id": team, "domain": "sandbox"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": "A1",
             "token": VERIFICATION_TOKEN,
             "trigger_id": f"{TRIGGER}submit",
@@ -209,6 +243,35 @@ class SlackBot:
         self.clock.advance(delta)
         await self.app.ticker.tick()
         await self.app.notify()
+
+
+def button(message: dict[str, Any], action: str) -> dict[str, Any]:
+    """The button of a message doing ``action`` (``approve``, ``changes``, ``members``…)."""
+    for block in message.get("blocks") or []:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if str(element.get("action_id", "")).startswith(f"trypost:{action}#"):
+                found: dict[str, Any] = element
+                return found
+    raise AssertionError(f"no {action} button in {message.get('text')!r}")
+
+
+def filled(view: dict[str, Any], block: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The view as Slack submits it, with ``value`` in the input of ``block``."""
+    element = next(b for b in view["blocks"] if b.get("block_id") == block)["element"]
+    state = {block: {element["action_id"]: {"type": element["type"], **value}}}
+    return {**view, "id": "VMODAL", "team_id": TEAM, "state": {"values": state}}
+
+
+def rich_text(*parts: str) -> dict[str, Any]:
+    """A rich_text_input's value: ``<@U…>`` parts become user elements, the rest text."""
+    elements: list[dict[str, Any]] = []
+    for part in parts:
+        if part.startswith("<@") and part.endswith(">"):
+            elements.append({"type": "user", "user_id": part[2:-1]})
+        else:
+            elements.append({"type": "text", "text": part})
+    section = {"type": "rich_text_section", "elements": elements}
+    return {"rich_text_value": {"type": "rich_text", "elements": [section]}}
 
 
 def _block_text(message: dict[str, Any]) -> str:
