@@ -21,8 +21,8 @@ def _entry_statuses(database: Path) -> list[str]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
         try:
             return [row[0] for row in connection.execute("SELECT status FROM platform_entries")]
-        except sqlite3.OperationalError:
-            return []  # not migrated yet
+        except sqlite3.DatabaseError:
+            return []  # created empty, or not migrated yet
 
 
 def test_an_entry_of_a_killed_console_is_recovered_at_the_next_start(tmp_path: Path) -> None:
