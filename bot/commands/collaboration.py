@@ -1,14 +1,13 @@
 """Handlers for comments, reviews and invitations (registered with the dispatcher)."""
 
 from bot.commands import requests as rq
-from bot.commands import views
 from bot.commands.comment_views import comment_added, thread_reply
-from bot.commands.dispatch import Context, handles
+from bot.commands.dispatch import Context, handles, post_reply
 from bot.commands.mentions import resolve
 from core.messages import Reply, Tone
 from core.states import PostStatus
 from core.timeparse import show_time
-from core.usecases import comments, members, queries, reviews
+from core.usecases import comments, members, reviews
 
 
 @handles(rq.Comment)
@@ -51,7 +50,7 @@ async def _react(req: rq.React, ctx: Context) -> Reply:
 @handles(rq.Submit)
 async def _submit(req: rq.Submit, ctx: Context) -> Reply:
     await reviews.submit_post(ctx.services, ctx.actor, req.post)
-    return await _post(ctx, req.post, f"📝 Post {req.post} is waiting for review")
+    return await post_reply(ctx, req.post, f"📝 Post {req.post} is waiting for review")
 
 
 @handles(rq.Approve)
@@ -60,23 +59,15 @@ async def _approve(req: rq.Approve, ctx: Context) -> Reply:
     if post.status is PostStatus.SCHEDULED and post.scheduled_at is not None:
         me = await members.whoami(ctx.services, ctx.actor)
         when = show_time(post.scheduled_at, me.member.zone(me.workspace))
-        return await _post(ctx, req.post, f"👍 Approved post {req.post}: it goes out {when}")
+        return await post_reply(ctx, req.post, f"👍 Approved post {req.post}: it goes out {when}")
     if post.scheduled_at is None and post.status is PostStatus.DRAFT:
-        return await _post(
+        return await post_reply(
             ctx, req.post, f"👍 Approved post {req.post}; it has no time yet (`reschedule` it)"
         )
-    return await _post(ctx, req.post, f"👍 Approved post {req.post}")
+    return await post_reply(ctx, req.post, f"👍 Approved post {req.post}")
 
 
 @handles(rq.RequestChanges)
 async def _changes(req: rq.RequestChanges, ctx: Context) -> Reply:
     await reviews.request_changes(ctx.services, ctx.actor, req.post, req.feedback)
-    return await _post(ctx, req.post, f"✏️ Asked for changes to post {req.post}")
-
-
-async def _post(ctx: Context, number: int, headline: str) -> Reply:
-    return views.post_details(
-        await queries.show_post(ctx.services, ctx.actor, number),
-        headline=headline,
-        show_member=ctx.show_member,
-    )
+    return await post_reply(ctx, req.post, f"✏️ Asked for changes to post {req.post}")

@@ -129,7 +129,7 @@ async def _with_unread(reply: Reply, ctx: Context) -> Reply:
     return replace(reply, footer=f"📬 {unread} unread — `inbox`") if unread else reply
 
 
-async def _details(ctx: Context, number: int, headline: str | None) -> Reply:
+async def post_reply(ctx: Context, number: int, headline: str | None) -> Reply:
     """The post as it stands; with no headline, the headline is its outcome."""
     return views.post_details(
         await queries.show_post(ctx.services, ctx.actor, number),
@@ -152,13 +152,13 @@ async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
         ctx.actor,
         NewPost(req.text, req.accounts, req.labels, await ctx.media(req.media), req.when),
     )
-    return await _details(ctx, post.number, _scheduled_or_in_review(post, "Scheduled post"))
+    return await post_reply(ctx, post.number, _scheduled_or_in_review(post, "Scheduled post"))
 
 
 @handles(rq.Now)
 async def _now(req: rq.Now, ctx: Context) -> Reply:
     post = await posts.publish_now(ctx.services, ctx.actor, NewPost(req.text, req.accounts))
-    return await _details(ctx, post.number, None)
+    return await post_reply(ctx, post.number, None)
 
 
 @handles(rq.Draft)
@@ -166,7 +166,7 @@ async def _draft(req: rq.Draft, ctx: Context) -> Reply:
     post = await posts.create_draft(
         ctx.services, ctx.actor, NewPost(req.text, req.accounts, req.labels)
     )
-    return await _details(ctx, post.number, f"Draft {post.number} saved")
+    return await post_reply(ctx, post.number, f"Draft {post.number} saved")
 
 
 @handles(rq.ListPosts)
@@ -184,19 +184,19 @@ async def _calendar(req: rq.Calendar, ctx: Context) -> Reply:
 
 @handles(rq.Show)
 async def _show(req: rq.Show, ctx: Context) -> Reply:
-    return await _details(ctx, req.post, f"Post {req.post}")
+    return await post_reply(ctx, req.post, f"Post {req.post}")
 
 
 @handles(rq.Edit)
 async def _edit(req: rq.Edit, ctx: Context) -> Reply:
     await posts.edit_post(ctx.services, ctx.actor, req.post, req.text)
-    return await _details(ctx, req.post, f"Post {req.post} edited")
+    return await post_reply(ctx, req.post, f"Post {req.post} edited")
 
 
 @handles(rq.Reschedule)
 async def _reschedule(req: rq.Reschedule, ctx: Context) -> Reply:
     post = await posts.reschedule_post(ctx.services, ctx.actor, req.post, req.when)
-    return await _details(ctx, req.post, _scheduled_or_in_review(post, "Rescheduled post"))
+    return await post_reply(ctx, req.post, _scheduled_or_in_review(post, "Rescheduled post"))
 
 
 def _scheduled_or_in_review(post: Post, done: str) -> str:
@@ -208,13 +208,13 @@ def _scheduled_or_in_review(post: Post, done: str) -> str:
 @handles(rq.Unschedule)
 async def _unschedule(req: rq.Unschedule, ctx: Context) -> Reply:
     await posts.unschedule_post(ctx.services, ctx.actor, req.post)
-    return await _details(ctx, req.post, f"Post {req.post} is a draft again")
+    return await post_reply(ctx, req.post, f"Post {req.post} is a draft again")
 
 
 @handles(rq.Duplicate)
 async def _duplicate(req: rq.Duplicate, ctx: Context) -> Reply:
     copy = await posts.duplicate_post(ctx.services, ctx.actor, req.post)
-    return await _details(ctx, copy.number, f"Post {req.post} copied to draft {copy.number}")
+    return await post_reply(ctx, copy.number, f"Post {req.post} copied to draft {copy.number}")
 
 
 @handles(rq.Delete)
@@ -241,7 +241,7 @@ async def _delete(req: rq.Delete, ctx: Context) -> Reply:
 @handles(rq.Retry)
 async def _retry(req: rq.Retry, ctx: Context) -> Reply:
     await posts.retry_post(ctx.services, ctx.actor, req.post)
-    return await _details(ctx, req.post, None)
+    return await post_reply(ctx, req.post, None)
 
 
 @handles(rq.Accounts)
@@ -287,13 +287,13 @@ async def _labels(req: rq.Labels, ctx: Context) -> Reply:
 @handles(rq.LabelPost)
 async def _label_post(req: rq.LabelPost, ctx: Context) -> Reply:
     await labels.label_post(ctx.services, ctx.actor, req.post, req.labels)
-    return await _details(ctx, req.post, f"Post {req.post} labelled")
+    return await post_reply(ctx, req.post, f"Post {req.post} labelled")
 
 
 @handles(rq.UnlabelPost)
 async def _unlabel_post(req: rq.UnlabelPost, ctx: Context) -> Reply:
     await labels.unlabel_post(ctx.services, ctx.actor, req.post, req.label)
-    return await _details(ctx, req.post, f"Label removed from post {req.post}")
+    return await post_reply(ctx, req.post, f"Label removed from post {req.post}")
 
 
 @handles(rq.Settings)
@@ -368,7 +368,7 @@ async def _read(req: rq.Read, ctx: Context) -> Reply:
     number = notice.payload.get("post_number")
     if number is not None:
         try:
-            post = await _details(ctx, int(number), "")
+            post = await post_reply(ctx, int(number), "")
         except DomainError:
             post = None  # the post was deleted since; the notice still reads
     return inbox_views.opened(notice, me.member.zone(me.workspace), post)
