@@ -363,6 +363,9 @@ def _place(text: str, zone: ZoneInfo, now: datetime, prefer: Prefer | None) -> _
         raise _unreadable(text)
     if prefer is None or current.local is None or _RELATIVE_WORDS.search(typed):
         return current
+    earliest, latest = reach(now)
+    if not earliest <= current.instant <= latest:
+        return current  # refused by the caller, before any period arithmetic near year 9999
     if not _wrong_side(current, prefer, zone, now):
         return current
     # dateparser moves what the text left out ("dec 3": the year) to the side asked for;

@@ -15,6 +15,7 @@ import pytest
 from core.errors import ValidationFailed
 from core.ports import PostFilter
 from core.states import PostStatus
+from core.timeparse import parse_range
 from core.usecases import members
 from core.usecases import posts as cases
 from core.usecases.notifications import inbox
@@ -283,3 +284,16 @@ async def test_calendar_and_inbox_since_keep_their_readings(world: World) -> Non
     assert box.notifications == [] or all(
         n.created_at >= utc(2026, 11, 20) for n in box.notifications
     )
+
+
+@pytest.mark.parametrize("prefer", [None, "past", "future"])
+def test_a_range_end_far_beyond_reach_is_refused_in_words(prefer: str | None) -> None:
+    # Found by the console fuzz: "list draft from tomorrow m to year9999".
+    with pytest.raises(ValidationFailed, match="more than 5 years ahead"):
+        parse_range(
+            "tomorrow m",
+            "year9999",
+            "UTC",
+            datetime(2026, 11, 25, 10, tzinfo=UTC),
+            prefer=prefer,  # type: ignore[arg-type]
+        )
