@@ -82,11 +82,12 @@ def test_title_too_long_for_a_header_becomes_a_bold_section() -> None:
 
 
 def test_text_is_an_escaped_mrkdwn_section() -> None:
-    reply = Reply(title="Hi", text="Use <@U1> & `list` > 2")
+    # A user mention stays (Slack draws the person); a broadcast is only words.
+    reply = Reply(title="Hi", text="Ask <@U1>, not <!channel> & `list` > 2")
 
     assert to_blocks(reply)[1] == {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": "Use &lt;@U1&gt; &amp; `list` &gt; 2"},
+        "text": {"type": "mrkdwn", "text": "Ask <@U1>, not &lt;!channel&gt; &amp; `list` &gt; 2"},
     }
 
 
