@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.web import serve
 from core.clock import ManualClock
 from tests.slack_fake import FakeSlack
+from tests.waiting import until
 
 SIGNING_SECRET = "e2e-signing-secret"
 # The payloads' legacy ``token`` field and trigger ids: distinctive, so a test can tell
@@ -87,9 +88,19 @@ class SlackBot:
             return answer.status, await answer.text()
 
     async def command(
-        self, text: str, *, user: str = "U1", channel: str = "C1", team: str = TEAM
+        self,
+        text: str,
+        *,
+        user: str = "U1",
+        channel: str = "C1",
+        team: str = TEAM,
+        expect_reply: bool = True,
     ) -> list[str]:
-        """Run ``/trypost text`` and return the texts of what came back by response_url."""
+        """Run ``/trypost text`` and return the texts of what came back by response_url.
+
+        ``expect_reply=False`` for a command answered elsewhere (the composer opens a
+        modal): nothing is waited for, the caller waits for what it expects.
+        """
         self.serial += 1
         name = f"cmd{self.serial}"
         body = urlencode(
@@ -110,7 +121,7 @@ class SlackBot:
         )
         status, _ = await self.post(body)
         assert status == 200
-        return await self.replies(name)
+        return await self.replies(name) if expect_reply else []
 
     async def click(
         self,
@@ -174,9 +185,7 @@ class SlackBot:
 
     async def modal(self, opened_before: int) -> dict[str, Any]:
         """The modal a click opened (the first views.open after ``opened_before`` calls)."""
-        calls = await self.wait_for(
-            lambda: self.slack.calls_to("views.open")[opened_before:], settle=0.05
-        )
+        calls = await self.wait_for(lambda: self.slack.calls_to("views.open")[opened_before:])
         assert calls, "no modal was opened"
         view: dict[str, Any] = calls[0]["view"]
         return view
@@ -215,28 +224,22 @@ class SlackBot:
         status, _ = await self.post(body, headers)
         assert status == 200
 
-    async def replies(self, name: str, *, settle: float = 0.3) -> list[str]:
-        """Texts posted to one response_url, once they stop arriving."""
+    async def replies(self, name: str) -> list[str]:
+        """Texts posted to one response_url, once the bot finished its work."""
         return [
             r.get("text", "") + "\n" + _block_text(r)
-            for r in await self.wait_for(lambda: self.slack.responses_to(name), settle=settle)
+            for r in await self.wait_for(lambda: self.slack.responses_to(name))
         ]
 
-    async def wait_for(
-        self, read: Callable[[], list[Any]], *, settle: float = 0.3, within: float = 10
-    ) -> list[Any]:
-        """Poll until ``read()`` is non-empty and unchanged for ``settle`` seconds."""
-        deadline = time.monotonic() + within
-        last: list[Any] = []
-        stable_since = time.monotonic()
-        while time.monotonic() < deadline:
-            now = read()
-            if now != last:
-                last, stable_since = list(now), time.monotonic()
-            elif now and time.monotonic() - stable_since >= settle:
-                return now
-            await asyncio.sleep(0.05)
-        return last
+    async def wait_for(self, read: Callable[[], list[Any]]) -> list[Any]:
+        """What ``read()`` returns once every listener the bot started has finished.
+
+        bolt acks first and works on in a task of its own; when none is left running,
+        whatever the bot was going to post is posted (the fake Slack runs in this loop),
+        so nothing here depends on how fast the machine is.
+        """
+        await until(lambda: not _listeners_running(), "the bot's listeners to finish")
+        return list(read())
 
     async def advance(self, delta: Any) -> None:
         """Time passes: the scheduler ticks and the outbox sends, as the worker would."""
@@ -318,3 +321,12 @@ async def slack_bot(tmp_path: Path, **settings: Any) -> AsyncIterator[SlackBot]:
             finally:
                 await runner.cleanup()
                 await app.aclose()
+
+
+def _listeners_running() -> bool:
+    """Whether bolt is still running a listener after its ack (its task's coroutine is
+    ``run_ack_function_asynchronously``, slack_bolt/listener/asyncio_runner.py)."""
+    return any(
+        not task.done() and "run_ack_function_asynchronously" in task.get_coro().__qualname__
+        for task in asyncio.all_tasks()
+    )

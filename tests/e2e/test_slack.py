@@ -107,8 +107,8 @@ async def test_publish_now_answers_with_one_message_updated_live(tmp_path: Path)
 async def test_the_composer_modal_validates_inline_and_confirms(tmp_path: Path) -> None:
     async with slack_bot(tmp_path) as bot:
         await setup_accounts(bot)
-        await bot.command("schedule")
-        [opened] = bot.slack.calls_to("views.open")
+        await bot.command("schedule", expect_reply=False)
+        [opened] = await bot.wait_for(lambda: bot.slack.calls_to("views.open"))
         assert "One moment" in json.dumps(opened["view"]), "opened at once, filled after"
         [filled] = await bot.wait_for(lambda: bot.slack.calls_to("views.update"))
         view = filled["view"]

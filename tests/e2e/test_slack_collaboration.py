@@ -21,10 +21,11 @@ async def team(bot: SlackBot, *invited: tuple[str, str]) -> None:
     await bot.app.notify()
 
 
-def response(bot: SlackBot, name: str) -> dict[str, Any]:
-    answers = bot.slack.responses_to(name)
+async def response(bot: SlackBot, name: str) -> dict[str, Any]:
+    """The last answer posted to a response_url; a modal's outcome arrives after its ack."""
+    answers = await bot.wait_for(lambda: bot.slack.responses_to(name))
     assert answers, f"nothing answered {name}"
-    return answers[-1]
+    return dict(answers[-1])
 
 
 def texts(message: dict[str, Any]) -> str:
@@ -51,7 +52,7 @@ async def test_a_comment_saying_channel_or_here_never_pings(tmp_path: Path) -> N
         [said] = await bot.command('comment 1 "&lt;!channel&gt; <!here> <#C1> &amp; <@U3|ann>"')
         assert "Comment 1 on post 1" in said
         await bot.command("comments 1")
-        shown = texts(response(bot, f"cmd{bot.serial}"))
+        shown = texts(await response(bot, f"cmd{bot.serial}"))
         assert "<!channel>" not in shown and "<!here>" not in shown and "<#C1>" not in shown
         assert "&lt;!channel&gt;" in shown and "&lt;!here&gt;" in shown and "&amp;" in shown
         assert "<@U3>" in shown, "the member mentioned is drawn by Slack, by id"
@@ -68,7 +69,7 @@ async def test_the_comment_button_opens_a_rich_text_modal_with_native_mentions(
         await team(bot, ("U3", "viewer"))
         await bot.command('draft "Idea"')
         await bot.command("comments 1")
-        thread = response(bot, f"cmd{bot.serial}")
+        thread = await response(bot, f"cmd{bot.serial}")
         view = await clicked_modal(bot, thread, "comment", "U1")
         assert view["title"]["text"] == "Comment on post 1"
         [block] = view["blocks"]
@@ -80,7 +81,7 @@ async def test_the_comment_button_opens_a_rich_text_modal_with_native_mentions(
 
         words = rich_text("Have a look ", "<@U3>", " & tell <!here>")
         assert await bot.submit(filled(view, "text", words)) == {}
-        said = response(bot, f"click{bot.serial}")
+        said = await response(bot, f"click{bot.serial}")
         assert "Comment 1 on post 1" in said["text"]
         assert said["replace_original"] is False, "said beside the thread, not over it"
         await bot.app.notify()
@@ -91,9 +92,9 @@ async def test_the_comment_button_opens_a_rich_text_modal_with_native_mentions(
         reply_view = await clicked_modal(bot, notice, "comment", "U3")
         assert reply_view["title"]["text"] == "Reply to comment 1"
         assert await bot.submit(filled(reply_view, "text", rich_text("On it")), user="U3") == {}
-        assert "Reply 2 on post 1" in response(bot, f"click{bot.serial}")["text"]
+        assert "Reply 2 on post 1" in (await response(bot, f"click{bot.serial}"))["text"]
         await bot.command("comments 1")
-        shown = texts(response(bot, f"cmd{bot.serial}"))
+        shown = texts(await response(bot, f"cmd{bot.serial}"))
         assert "Have a look <@U3>" in shown and "&lt;!here&gt;" in shown and "On it" in shown
 
 
@@ -120,7 +121,7 @@ async def test_review_buttons_recheck_everything_and_update_the_dm_clicked(
         assert "Say what should change" in refused["errors"]["feedback"]
         feedback = filled(view, "feedback", {"value": "Add the link"})
         assert await bot.submit(feedback, user="U3") == {}
-        decided = response(bot, f"click{bot.serial}")
+        decided = await response(bot, f"click{bot.serial}")
         assert decided["replace_original"] is True, "the DM clicked shows the outcome"
         assert "Asked for changes to post 1" in decided["text"]
         assert not has_button(decided, "approve") and not has_button(decided, "changes")
@@ -130,18 +131,18 @@ async def test_review_buttons_recheck_everything_and_update_the_dm_clicked(
         second = [dm for dm in bot.dms("U3") if "asks you to review" in dm["text"]][-1]
         [approved] = await bot.click_in(second, "approve", user="U3")
         assert "Approved post 1: it goes out" in approved
-        replaced = response(bot, f"click{bot.serial}")
+        replaced = await response(bot, f"click{bot.serial}")
         assert replaced["replace_original"] is True
         assert not has_button(replaced, "approve") and not has_button(replaced, "changes")
 
         [again] = await bot.click_in(second, "approve", user="U3")
         assert "already approved by you" in again
-        assert response(bot, f"click{bot.serial}")["replace_original"] is False
+        assert (await response(bot, f"click{bot.serial}"))["replace_original"] is False
 
         owners = [dm for dm in bot.dms("U1") if "asks you to review" in dm["text"]][-1]
         [late] = await bot.click_in(owners, "approve", user="U1")
         assert "already approved by @ann at" in late
-        beside = response(bot, f"click{bot.serial}")
+        beside = await response(bot, f"click{bot.serial}")
         assert beside["replace_original"] is False and beside["response_type"] == "ephemeral"
         late_view = await clicked_modal(bot, owners, "changes", "U1")
         refused = await bot.submit(filled(late_view, "feedback", {"value": "No"}))
@@ -166,7 +167,7 @@ async def test_invitations_are_answered_from_the_dm_and_home_creates_nothing(
         assert home["user_id"] == "U2" and "`members accept` to join" in json.dumps(home["view"])
         assert '"trypost:members#0"' in json.dumps(home["view"])
 
-        await bot.command("schedule", user="U2")
+        await bot.command("schedule", user="U2", expect_reply=False)
         [composer] = await bot.wait_for(lambda: bot.slack.calls_to("views.update"))
         assert "`members accept` to join" in json.dumps(composer["view"])
         [none] = await bot.command("list all")
@@ -174,7 +175,7 @@ async def test_invitations_are_answered_from_the_dm_and_home_creates_nothing(
 
         [welcome] = await bot.click_in(invite, "members", user="U2")
         assert "Welcome! You are editor" in welcome
-        assert response(bot, f"click{bot.serial}")["replace_original"] is True
+        assert (await response(bot, f"click{bot.serial}"))["replace_original"] is True
         [listed] = await bot.command("list", user="U2")
         assert "No posts" in listed
 

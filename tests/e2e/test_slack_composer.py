@@ -13,8 +13,8 @@ from tests.e2e.slack_harness import SlackBot, slack_bot
 
 
 async def _composer_update(bot: SlackBot, user: str) -> dict[str, object]:
-    await bot.command("schedule", user=user)
-    [opened] = bot.slack.calls_to("views.open")
+    await bot.command("schedule", user=user, expect_reply=False)
+    [opened] = await bot.wait_for(lambda: bot.slack.calls_to("views.open"))
     assert "One moment" in json.dumps(opened["view"])
     updates = await bot.wait_for(lambda: bot.slack.calls_to("views.update"))
     assert len(updates) == 1, "the modal stayed on “One moment…”"

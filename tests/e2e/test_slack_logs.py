@@ -98,7 +98,7 @@ async def _scenario(bot: SlackBot) -> None:
     await bot.post(interaction_body(stale))  # a button of an old message
     await bot.command('now "Hot"')
 
-    await bot.command("schedule")
+    await bot.command("schedule", expect_reply=False)
     [filled] = await bot.wait_for(lambda: bot.slack.calls_to("views.update"))
     soon = int((bot.clock.now() + timedelta(hours=2)).timestamp())
     view = {
