@@ -41,10 +41,11 @@ async def _comments(req: rq.Comments, ctx: Context) -> Reply:
 @handles(rq.React)
 async def _react(req: rq.React, ctx: Context) -> Reply:
     comment, added = await comments.react(ctx.services, ctx.actor, req.comment, req.emoji)
-    count = len(comment.reactions.get(req.emoji.strip(), []))
+    glyph = comments.one_emoji(req.emoji)
+    count = len(comment.reactions.get(glyph, []))
     if added:
-        return Reply(text=f"{req.emoji} on comment {comment.number} ({count}).")
-    return Reply(text=f"Took back your {req.emoji} on comment {comment.number} ({count} left).")
+        return Reply(text=f"{glyph} on comment {comment.number} ({count}).")
+    return Reply(text=f"Took back your {glyph} on comment {comment.number} ({count} left).")
 
 
 @handles(rq.Submit)

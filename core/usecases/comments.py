@@ -5,7 +5,10 @@ Surfaces hand in the text with each @mention already replaced by a neutral marke
 every marked member belongs to the workspace, so a forged marker mentions nobody.
 """
 
+import re
 from dataclasses import dataclass
+
+import emoji as emojis
 
 from core.comments import Comment, check_body, mentioned_ids, render_mentions
 from core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -17,6 +20,7 @@ from core.usecases.context import Actor, Services, find_post, load_actor
 from core.workspace import Member
 
 MAX_EMOJI = 64
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,7 @@ async def delete_comment(svc: Services, actor: Actor, number: int) -> Comment:
 
 async def react(svc: Services, actor: Actor, number: int, emoji: str) -> tuple[Comment, bool]:
     """Toggle the member's reaction; True when it is now there."""
-    emoji = emoji.strip()
-    if not emoji or len(emoji) > MAX_EMOJI or any(c.isspace() for c in emoji):
-        raise ValidationFailed("React with one emoji: `react 12 👍` or `react 12 :tada:`.")
+    emoji = one_emoji(emoji)
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.COMMENT)
         comment = await _find(uow, actor.workspace_id, number)
@@ -108,6 +110,18 @@ async def react(svc: Services, actor: Actor, number: int, emoji: str) -> tuple[C
     if added != (actor.member_id in comment.reactions.get(emoji, [])):
         comment.toggle(emoji, actor.member_id)  # as stored now
     return comment, added
+
+
+def one_emoji(typed: str) -> str:
+    """One emoji, whichever way it was typed: Slack's ``:thumbsup:`` and 👍 are the same
+    reaction. A ``:name:`` that is no standard emoji is kept (a workspace's own emoji)."""
+    text = typed.strip()
+    glyph = emojis.emojize(text, language="alias")
+    if emojis.is_emoji(glyph):
+        return glyph
+    if _SHORTCODE.fullmatch(text) and len(text) <= MAX_EMOJI:
+        return text
+    raise ValidationFailed("React with one emoji: `react 12 👍` or `react 12 :tada:`.")
 
 
 async def thread(svc: Services, actor: Actor, number: int) -> Thread:

@@ -123,6 +123,28 @@ async def test_a_reaction_toggles_and_counts_each_member_once(
     assert not added and shown.reactions == {"👍": [team["ed"].member_id]}
 
 
+@pytest.mark.parametrize("typed", ["👍", ":thumbsup:", ":+1:", " 👍 "])
+async def test_slack_names_and_real_emoji_are_one_reaction(
+    world: World, team: dict[str, Actor], typed: str
+) -> None:
+    post = await cases.create_draft(world.svc, team["ed"], NewPost("Launch text"))
+    note = await comments.add_comment(world.svc, team["vic"], post.number, "nice")
+    await comments.react(world.svc, team["ann"], note.number, "👍")
+    shown, added = await comments.react(world.svc, team["ann"], note.number, typed)
+    assert not added and shown.reactions == {}, "the same reaction, taken back"
+
+
+@pytest.mark.parametrize(("typed", "kept"), [(":party-parrot:", ":party-parrot:"), ("🎉", "🎉")])
+def test_a_workspaces_own_emoji_is_kept_as_typed(typed: str, kept: str) -> None:
+    assert comments.one_emoji(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["hello", "👍 👍", "", ":no spaces:"])
+def test_anything_else_is_not_a_reaction(typed: str) -> None:
+    with pytest.raises(ValidationFailed, match="React with one emoji"):
+        comments.one_emoji(typed)
+
+
 async def test_a_marker_for_someone_outside_the_workspace_mentions_nobody(
     world: World, pipes: Pipes, team: dict[str, Actor]
 ) -> None:
