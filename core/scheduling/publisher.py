@@ -172,7 +172,7 @@ class Publisher:
             if not await uow.entries.compare_and_set(current):
                 return
             if outcome.error is not None:
-                await _entry_failed(uow, post, current, now)
+                await record_entry_failed(uow, post, current, now)
             if outcome.auth_failed:
                 await _disconnect(uow, post, current, now)
             await settle(uow, post, now)
@@ -220,7 +220,10 @@ async def settle(uow: UnitOfWork, post: Post, now: datetime) -> bool:
     return True
 
 
-async def _entry_failed(uow: UnitOfWork, post: Post, entry: PlatformEntry, now: datetime) -> None:
+async def record_entry_failed(
+    uow: UnitOfWork, post: Post, entry: PlatformEntry, now: datetime
+) -> None:
+    """The entry failed (its reason in ``error_message``): one event, for the notices."""
     await uow.events.add(
         DomainEvent(
             EventKind.ENTRY_FAILED,

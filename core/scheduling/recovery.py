@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from core.accounts import PLATFORMS
 from core.events import DomainEvent, EventKind
 from core.ports import Clock, ProcessLiveness, UnitOfWorkFactory
-from core.scheduling.publisher import settle
+from core.scheduling.publisher import record_entry_failed, settle
 from core.states import EntryStatus, PostStatus
 from core.timeparse import show_time
 
@@ -54,17 +54,7 @@ async def recover_interrupted(
             if not await uow.entries.compare_and_set(entry):
                 continue
             if entry.status is EntryStatus.FAILED:
-                await uow.events.add(
-                    DomainEvent(
-                        EventKind.ENTRY_FAILED,
-                        post.workspace_id,
-                        now,
-                        post_id=post.id,
-                        entry_id=entry.id,
-                        account_id=entry.account_id,
-                        payload={"platform": entry.platform, "error": INTERRUPTED},
-                    )
-                )
+                await record_entry_failed(uow, post, entry, now)
             await settle(uow, post, now)
             await uow.commit()
             recovered += 1

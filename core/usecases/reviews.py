@@ -148,6 +148,8 @@ async def _request_changes(svc: Services, actor: Actor, number: int, feedback: s
 
 async def review_of(uow: UnitOfWork, post: Post) -> Review:
     steps = await uow.reviews.of_post(post.id)
+    if not steps:
+        return Review([], {})  # most posts: no member read on every post reply
     members = {m.id: m.name for m in await uow.members.list(post.workspace_id)}
     return Review(steps, {s.member_id: members.get(s.member_id, "someone") for s in steps})
 
