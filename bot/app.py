@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.discord.surface import DiscordSurface, discord_configured
 from bot.email.factory import build_mailer
 from bot.email.links import LinkSigner
 from bot.metrics import PrometheusMeter, metrics_handler, new_registry, request_timer
@@ -66,6 +67,8 @@ class App:
     outbox: Outbox
     links: LinkSigner
     slack: SlackSurface | None = None
+    # Built when DISCORD_BOT_TOKEN is set; connected only by the processes that run it.
+    discord: DiscordSurface | None = None
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     meter: Meter = NO_METER
     processes: SqlProcessRegistry | None = None
@@ -142,6 +145,8 @@ class App:
                 log.warning("process row not removed; it ages out", exc_info=True)
         if self.slack is not None:
             await self.slack.aclose()
+        if self.discord is not None:
+            await self.discord.aclose()
         await self.engine.dispose()
 
 
@@ -181,6 +186,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     slack = build_slack(settings, services, engine, cipher) if slack_configured(settings) else None
     if slack is not None:
         chat.add(slack.chat)
+    discord = DiscordSurface(settings, services) if discord_configured(settings) else None
+    if discord is not None:
+        chat.add(discord.chat)
     return App(
         settings,
         engine,
@@ -194,6 +202,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         Outbox(uow, clock, chat, mailer, meter=meter),
         links,
         slack,
+        discord,
         registry,
         meter,
         processes,

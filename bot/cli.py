@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.app import HEARTBEAT_TASK, App, SettingError, build_app
+from bot.discord.surface import DISCORD_TASK
 from bot.logs import configure_logging
 from bot.settings import ENV_NAMES, Settings
 from bot.web import serve as serve_web
@@ -76,6 +77,10 @@ def _with_app(
         asyncio.run(main())
 
 
+# Tasks that run as long as the app does: the drain at exit does not wait for them.
+LIFELONG_TASKS = (HEARTBEAT_TASK, DISCORD_TASK)
+
+
 async def _drain(grace: float = 30.0) -> None:
     """Let work started after an ack (a Slack publish-now, a retry click) finish before
     the process ends, rather than cut a publish in half."""
@@ -83,7 +88,7 @@ async def _drain(grace: float = 30.0) -> None:
     pending = [
         t
         for t in asyncio.all_tasks()
-        if t is not current and not t.done() and t.get_name() != HEARTBEAT_TASK
+        if t is not current and not t.done() and t.get_name() not in LIFELONG_TASKS
     ]
     if pending:
         await asyncio.wait(pending, timeout=grace)
@@ -112,20 +117,20 @@ def run() -> None:
         configure_logging("WARNING")
         _with_app(settings, lambda app: _console(app, getpass.getuser(), real_clock=True))
         return
-    if settings.discord_bot_token and not settings.slack_signing_secret:
-        _fail("the Discord surface is not in this version yet; unset DISCORD_BOT_TOKEN")
-    if settings.slack_signing_secret is None:
+    slack_asked = settings.slack_bot_token or settings.slack_client_id
+    if slack_asked and settings.slack_signing_secret is None:
         _fail("SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN or SLACK_CLIENT_ID")
     configure_logging()
     _with_app(settings, _everything)
 
 
 async def _everything(app: App) -> None:
-    """Web app (Slack events, OAuth, email pages), scheduler, outbox and, with
-    SLACK_APP_TOKEN, a Socket Mode connection: one process for a small team."""
+    """Web app (Slack events, OAuth, email pages), scheduler, outbox, the Discord bot
+    and, with SLACK_APP_TOKEN, a Socket Mode connection: one process for a small team."""
     scheduler = app.scheduler()
     runner = await _listen(app.web_app(scheduler), app.settings.port)
     await scheduler.start()
+    await _start_discord(app)
     socket_mode = None
     if app.slack is not None and app.settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -194,6 +199,18 @@ async def _console(app: App, name: str, *, real_clock: bool) -> None:
             await scheduler.stop()
 
 
+async def _start_discord(app: App) -> None:
+    """Connect the Discord bot (when configured), or stop with one line saying why not."""
+    if app.discord is None:
+        return
+    from bot.discord.surface import DiscordStartFailed
+
+    try:
+        await app.discord.start()
+    except DiscordStartFailed as failed:
+        _fail(str(failed))
+
+
 async def _listen(web_app: web.Application, port: int) -> web.AppRunner:
     """Serve on PORT, or stop with one line saying why not."""
     try:
@@ -223,6 +240,7 @@ def worker() -> None:
     async def body(app: App) -> None:
         scheduler = app.scheduler()
         await scheduler.start()
+        await _start_discord(app)
         await _until_signalled()
         await scheduler.stop()
 

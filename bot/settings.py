@@ -7,6 +7,7 @@ composition root and passed down; nothing reads the environment on import.
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,9 +61,15 @@ class Settings(BaseSettings):
 
     # --- Discord ---
     discord_bot_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_BOT_TOKEN"))
-    discord_api_url: str | None = Field(None, validation_alias=_env("TRYPOST_DISCORD_API_URL"))
-    discord_gateway_url: str | None = Field(
-        None, validation_alias=_env("TRYPOST_DISCORD_GATEWAY_URL")
+    discord_api_url: str = Field(
+        "https://discord.com/api/v10", validation_alias=_env("TRYPOST_DISCORD_API_URL")
+    )
+    discord_gateway_url: str = Field(
+        "wss://gateway.discord.gg/", validation_alias=_env("TRYPOST_DISCORD_GATEWAY_URL")
+    )
+    # Where /trypost is registered: each guild (shows at once) or globally (up to an hour).
+    discord_commands: Literal["guild", "global"] = Field(
+        "guild", validation_alias=_env("TRYPOST_DISCORD_COMMANDS")
     )
 
     # --- social platforms ---

@@ -207,3 +207,13 @@ def labels_reply(labels: Sequence[Label]) -> Reply:
     if not labels:
         return Reply(text="No labels yet. `labels add launch` makes one.")
     return Reply(title="Labels", text=" ".join("#" + label.name for label in labels))
+
+
+def publish_progress(post: Post, names: dict[int, str], verb: str) -> Reply:
+    """A publish in flight, one line per platform (⏳ sending, ✅ live, ❌ refused)."""
+    lines = []
+    for entry in post.enabled_entries:
+        who = f"{names.get(entry.account_id, 'removed account')} ({entry.platform})"
+        detail = entry.platform_url if entry.platform_url else entry.error_message or "sending…"
+        lines.append(f"{ENTRY_ICON[entry.status]} {who}: {detail}")
+    return Reply(title=f"⏳ {verb} post {post.number}", items=tuple(lines))

@@ -248,7 +248,9 @@ class SlackListeners:
             if updates >= LIVE_UPDATES:
                 return
             updates += 1
-            await _say(respond, _progress(post, names, verb), replace=clicked or updates > 1)
+            await _say(
+                respond, views.publish_progress(post, names, verb), replace=clicked or updates > 1
+            )
 
         with watching(show):
             reply = await dispatch(request, ctx)
@@ -452,16 +454,6 @@ def _to(client: AsyncWebClient, submitted: composer.Submission, user_id: str) ->
 
         return say
     return _dm(client, user_id)
-
-
-def _progress(post: Post, names: dict[int, str], verb: str) -> Reply:
-    icons = views.ENTRY_ICON
-    lines = []
-    for entry in post.enabled_entries:
-        who = f"{names.get(entry.account_id, 'removed account')} ({entry.platform})"
-        detail = entry.platform_url if entry.platform_url else entry.error_message or "sending…"
-        lines.append(f"{icons[entry.status]} {who}: {detail}")
-    return Reply(title=f"⏳ {verb} post {post.number}", items=tuple(lines))
 
 
 async def _say(respond: Say, reply: Reply, *, replace: bool = False) -> None:

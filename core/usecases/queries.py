@@ -155,3 +155,10 @@ async def post_for_link(svc: Services, workspace_id: int, number: int) -> PostDe
         post = await find_post(uow, workspace_id, number)
         accounts = {a.id: a for a in await uow.accounts.list(workspace_id)}
     return PostDetails(post, accounts, workspace.timezone)
+
+
+async def member_zone(svc: Services, actor: Actor) -> str:
+    """The zone the member's times are read and shown in (theirs, else the workspace's)."""
+    async with svc.uow() as uow:
+        workspace, member = await load_actor(uow, actor, Action.READ)
+    return member.zone(workspace)
