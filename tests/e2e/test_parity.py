@@ -1,4 +1,4 @@
-"""The same scenarios on the console and on Slack."""
+"""The same scenarios on the console, on Slack and on Discord."""
 
 import sqlite3
 from collections import Counter
@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.errors import ParseError
 from tests.e2e.console import run_console
 from tests.e2e.console_durations import parse as parse_duration
+from tests.e2e.discord_harness import DiscordBot, button_in, discord_bot
+from tests.e2e.discord_lines import typed
 from tests.e2e.scenarios import OWNER, SCENARIOS, TOLD, Step
 from tests.e2e.slack_harness import SlackBot, filled, rich_text, slack_bot
 
@@ -18,6 +21,12 @@ CLOCK = "2026-11-25T10:00:00Z"  # the Slack harness starts at the same instant
 # addresses, so both surfaces name (and email) the same people.
 SLACK_IDS = {OWNER: "U1", "bob": "U2", "ann": "U3"}
 MENTIONS = {name: f"<@{user}>" for name, user in SLACK_IDS.items()}
+DISCORD_IDS = {
+    OWNER: "200000000000000001",
+    "bob": "200000000000000002",
+    "ann": "200000000000000003",
+}
+DISCORD_MENTIONS = {name: f"<@{user}>" for name, user in DISCORD_IDS.items()}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -106,6 +115,63 @@ async def _press(bot: SlackBot, step: Step, user: str) -> list[str]:
     return await bot.replies(f"click{bot.serial}")
 
 
+@pytest.mark.parametrize("name", NAMES)
+async def test_scenario_on_discord(tmp_path: Path, name: str) -> None:
+    async with discord_bot(tmp_path, DISCORD_IDS) as bot:
+        for step in SCENARIOS[name]:
+            await _discord_step(bot, step)
+            await bot.app.notify()
+        if name in TOLD:
+            dms = Counter({who: len(bot.dms(who)) for who in DISCORD_IDS})
+            # Discord gives no addresses, and nobody here set one (`settings email`).
+            _assert_told(tmp_path, TOLD[name], +dms, emailed=False)
+
+
+async def _discord_step(bot: DiscordBot, step: Step) -> None:
+    if step.line.startswith(":advance "):
+        await bot.advance(parse_duration(step.line.removeprefix(":advance ")))
+        return
+    if step.line.startswith(":presence "):
+        who, state = step.line.split()[1:3]
+        await bot.discord.presence_update(
+            bot.guild, DISCORD_IDS[who], "idle" if state == "away" else "online"
+        )
+        return
+    line = step.written(DISCORD_MENTIONS)
+    try:
+        typed(line)
+    except ParseError:
+        # Discord offers only the commands there are: a misspelt one cannot be sent.
+        return
+    if step.click:
+        answer = await _discord_press(bot, step)
+    else:
+        answer = (await bot.command(line, who=step.actor)).texts()
+    for phrase in step.expect:
+        assert phrase in answer, f"{step.line!r}: {phrase!r} not in {answer!r}"
+
+
+async def _discord_press(bot: DiscordBot, step: Step) -> str:
+    """The button of the latest DM standing for the line; its modal, when it opens one,
+    gets the line's quoted words."""
+    assert step.click
+    target = step.line.split()[1]
+    found = [
+        (dm, custom_id)
+        for dm in bot.dms(step.actor)
+        if (custom_id := button_in(dm, step.click, target))
+    ]
+    assert found, f"{step.line!r}: no DM to {step.actor} with a {step.click} {target} button"
+    message, custom_id = found[-1]
+    clicked = await bot.click(message, custom_id, who=step.actor)
+    if clicked.modal is None:
+        return clicked.texts()
+    submitted = await bot.submit(
+        clicked.modal, {"text": step.quoted}, who=step.actor, message=message, in_guild=False
+    )
+    return submitted.texts()
+
+
 def _buttons(message: dict[str, object]) -> list[dict[str, str]]:
     blocks = message.get("blocks")
     found: list[dict[str, str]] = []
@@ -115,7 +181,9 @@ def _buttons(message: dict[str, object]) -> list[dict[str, str]]:
     return found
 
 
-def _assert_told(workdir: Path, told: dict[str, tuple[str, ...]], dms: Counter[str]) -> None:
+def _assert_told(
+    workdir: Path, told: dict[str, tuple[str, ...]], dms: Counter[str], *, emailed: bool = True
+) -> None:
     """Inbox records, DMs and emails per member are exactly what the scenario says."""
     with sqlite3.connect(workdir / "trypost.db") as db:
         rows = db.execute(
@@ -132,6 +200,9 @@ def _assert_told(workdir: Path, told: dict[str, tuple[str, ...]], dms: Counter[s
         for path in sorted((workdir / "outbox").glob("*.eml"))
     ]
     to = [(m["To"].addresses[0].username, str(m["Subject"])) for m in mails]
+    if not emailed:
+        assert to == []
+        return
     assert Counter(who for who, _ in to) == Counter({w: len(kinds) for w, kinds in told.items()})
     for who, kinds in told.items():
         if "mentioned_in_comment" in kinds:
