@@ -22,6 +22,9 @@ class EventKind(StrEnum):
     MEMBER_REMOVED = "member_removed"
     INVITE_RECEIVED = "invite_received"
     ROLE_CHANGED = "role_changed"
+    # A trypost role given to (or taken from) everyone holding a Discord role.
+    CHAT_ROLE_GRANTED = "chat_role_granted"
+    CHAT_ROLE_REVOKED = "chat_role_revoked"
     INVITE_DECLINED = "invite_declined"
     POST_CREATED = "post_created"
     COMMENT_ADDED = "comment_added"

@@ -22,8 +22,9 @@ from core.notifications.ports import (
 )
 from core.posts import PlatformEntry, Post
 from core.reviews import ReviewStep
+from core.roles import Role
 from core.states import PostStatus
-from core.workspace import Member, Workspace
+from core.workspace import Member, RoleGrant, Workspace
 
 
 class Clock(Protocol):
@@ -49,8 +50,16 @@ class PostFilter:
     limit: int = 200
 
 
+class Duplicate(Exception):
+    """An ``add`` met a row with the same unique key, most often one a concurrent
+    transaction made first. The unit of work stays usable: read the row instead."""
+
+
 class WorkspaceRepository(Protocol):
-    async def add(self, workspace: Workspace) -> Workspace: ...
+    async def add(self, workspace: Workspace) -> Workspace:
+        """Raises :class:`Duplicate` when the name, Slack team or Discord guild is taken."""
+        ...
+
     async def get(self, workspace_id: int) -> Workspace | None: ...
     async def by_slack_team(self, team_id: str) -> Workspace | None: ...
     async def by_discord_guild(self, guild_id: str) -> Workspace | None: ...
@@ -66,7 +75,10 @@ class WorkspaceRepository(Protocol):
 
 
 class MemberRepository(Protocol):
-    async def add(self, member: Member) -> Member: ...
+    async def add(self, member: Member) -> Member:
+        """Raises :class:`Duplicate` when the name or a chat identity is taken here."""
+        ...
+
     async def get(self, member_id: int) -> Member | None: ...
     async def with_workspace(self, member_id: int) -> tuple[Member, Workspace] | None:
         """The member and their workspace in one read (every request starts here)."""
@@ -76,8 +88,25 @@ class MemberRepository(Protocol):
     async def by_slack_user(self, workspace_id: int, user_id: str) -> Member | None: ...
     async def by_discord_user(self, workspace_id: int, user_id: str) -> Member | None: ...
     async def list(self, workspace_id: int) -> list[Member]: ...
-    async def update(self, member: Member) -> None: ...
+    async def update(self, member: Member) -> None:
+        """Everything but ``granted``, which only :meth:`set_granted` writes: a slow
+        command never puts back the grants an interaction replaced meanwhile."""
+        ...
+
+    async def set_granted(self, member_id: int, granted: frozenset[Role]) -> None: ...
     async def remove(self, member_id: int) -> None: ...
+
+
+class RoleGrantRepository(Protocol):
+    """Trypost roles given to chat roles (Discord roles), one per chat role."""
+
+    async def list(self, workspace_id: int) -> list[RoleGrant]: ...
+    async def by_chat_role(self, workspace_id: int, discord_role_id: str) -> RoleGrant | None: ...
+    async def put(self, grant: RoleGrant) -> RoleGrant:
+        """Add the grant, or replace the role and label of the chat role's grant."""
+        ...
+
+    async def remove(self, grant_id: int) -> None: ...
 
 
 class AccountRepository(Protocol):
@@ -250,6 +279,7 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     comments: CommentRepository
     reviews: ReviewRepository
+    role_grants: RoleGrantRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -1,5 +1,6 @@
 """Roles and what each may do (DESIGN §2)."""
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from core.errors import PermissionDenied
@@ -50,10 +51,23 @@ def may(role: Role, action: Action) -> bool:
     return role in ALLOWED[action]
 
 
+def may_any(roles: Collection[Role], action: Action) -> bool:
+    """Whether any of a member's roles (their own and those their chat roles grant) allows
+    the action: grants only ever add."""
+    return not ALLOWED[action].isdisjoint(roles)
+
+
 def require(role: Role, action: Action) -> None:
     """Refuse, in words, an action the role does not allow."""
-    if not may(role, action):
+    require_any((role,), action)
+
+
+def require_any(roles: Collection[Role], action: Action) -> None:
+    """Refuse, in words, an action none of the roles allows."""
+    if not may_any(roles, action):
         allowed = ", ".join(r.value for r in Role if r in ALLOWED[action])
+        held = ", ".join(r.value for r in Role if r in roles)
+        which = "Your role" if len(set(roles)) == 1 else "Your roles"
         raise PermissionDenied(
-            f"Your role ({role.value}) cannot {action.value}; ask someone who is {allowed}."
+            f"{which} ({held}) cannot {action.value}; ask someone who is {allowed}."
         )

@@ -23,11 +23,12 @@ from core.posts import PlatformEntry, Post
 from core.reviews import Decision, ReviewStep
 from core.roles import Role
 from core.states import EntryStatus, PostStatus, ReviewState
-from core.workspace import Member, MemberStatus, Workspace
+from core.workspace import Member, MemberStatus, RoleGrant, Workspace
 from storage.crypto import CredentialCipher
 from storage.tables import (
     CommentRow,
     DeliveryRow,
+    DiscordRoleGrantRow,
     DomainEventRow,
     LabelRow,
     MemberRow,
@@ -83,10 +84,22 @@ def member_from_row(row: MemberRow) -> Member:
         discord_user_id=row.discord_user_id,
         status=MemberStatus(row.status),
         invited_by=row.invited_by_id,
+        granted=granted_from_text(row.granted_roles),
     )
 
 
+def granted_from_text(text: str | None) -> frozenset[Role]:
+    """``"approver,editor"`` → roles; a name no longer a role is dropped, not fatal."""
+    names = {name.strip() for name in (text or "").split(",")}
+    return frozenset(role for role in Role if role.value in names)
+
+
+def granted_text(granted: frozenset[Role]) -> str | None:
+    return ",".join(sorted(role.value for role in granted)) or None
+
+
 def member_values(member: Member) -> dict[str, Any]:
+    """Every column but ``granted_roles``, which has a writer of its own (``set_granted``)."""
     return {
         "workspace_id": member.workspace_id,
         "name": member.name,
@@ -98,6 +111,16 @@ def member_values(member: Member) -> dict[str, Any]:
         "status": member.status.value,
         "invited_by_id": member.invited_by,
     }
+
+
+def grant_from_row(row: DiscordRoleGrantRow) -> RoleGrant:
+    return RoleGrant(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        discord_role_id=row.discord_role_id,
+        role=Role(row.role),
+        label=row.label,
+    )
 
 
 # --- accounts and labels -----------------------------------------------------------

@@ -115,6 +115,23 @@ class MemberRow(Base):
     status: Mapped[str] = mapped_column(String(16), server_default="active")
     # No foreign key: an invitation remembers who sent it after they leave.
     invited_by_id: Mapped[int | None] = mapped_column(Integer)
+    # Trypost roles the member's Discord roles gave at their last interaction
+    # (comma-separated role names; NULL for none).
+    granted_roles: Mapped[str | None] = mapped_column(Text)
+
+
+class DiscordRoleGrantRow(Base):
+    """A trypost role for everyone holding a Discord role of the workspace's guild."""
+
+    __tablename__ = "discord_role_grants"
+    __table_args__ = (UniqueConstraint("workspace_id", "discord_role_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    discord_role_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    # The Discord role's name when granted, for lists.
+    label: Mapped[str] = mapped_column(String(100))
 
 
 class SocialAccountRow(Base):

@@ -20,6 +20,7 @@ from core.ports import (
     MemberRepository,
     PostRepository,
     ReviewRepository,
+    RoleGrantRepository,
     UnitOfWork,
     UnitOfWorkFactory,
     WorkspaceRepository,
@@ -35,6 +36,7 @@ from storage.repositories import (
     SqlNotificationRepository,
     SqlPostRepository,
     SqlPreferenceRepository,
+    SqlRoleGrantRepository,
     SqlWorkspaceRepository,
 )
 from storage.repositories.comments import SqlCommentRepository, SqlReviewRepository
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.preferences: PreferenceRepository = SqlPreferenceRepository(session)
         self.comments: CommentRepository = SqlCommentRepository(session)
         self.reviews: ReviewRepository = SqlReviewRepository(session)
+        self.role_grants: RoleGrantRepository = SqlRoleGrantRepository(session)
 
     async def __aenter__(self) -> Self:
         if self._gate is not None:

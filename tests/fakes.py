@@ -25,11 +25,12 @@ from core.notifications.model import (
     Presence,
 )
 from core.notifications.ports import DeliveryFailed, EmailNotice, InboxFilter
-from core.ports import PostFilter, PublishRequest, PublishResult
+from core.ports import Duplicate, PostFilter, PublishRequest, PublishResult
 from core.posts import PlatformEntry, Post
 from core.reviews import ReviewStep
+from core.roles import Role
 from core.states import EntryStatus, PostStatus, ReviewState
-from core.workspace import Member, Workspace
+from core.workspace import Member, RoleGrant, Workspace
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Store:
     comment_counters: dict[int, int] = field(default_factory=dict)
     comments: dict[int, Comment] = field(default_factory=dict)
     reviews: list[ReviewStep] = field(default_factory=list)
+    role_grants: dict[int, RoleGrant] = field(default_factory=dict)
     next_id: int = 1
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -74,6 +76,16 @@ class _Repo:
 
 class FakeWorkspaces(_Repo):
     async def add(self, workspace: Workspace) -> Workspace:
+        for other in self.s.workspaces.values():
+            if (
+                other.name == workspace.name
+                or (workspace.slack_team_id and other.slack_team_id == workspace.slack_team_id)
+                or (
+                    workspace.discord_guild_id
+                    and other.discord_guild_id == workspace.discord_guild_id
+                )
+            ):
+                raise Duplicate(f"workspace {workspace.name} exists already")
         workspace.id = self.s.new_id()
         self.s.workspaces[workspace.id] = _c(workspace)
         return workspace
@@ -106,6 +118,13 @@ class FakeWorkspaces(_Repo):
 
 class FakeMembers(_Repo):
     async def add(self, member: Member) -> Member:
+        for other in self.s.members.values():
+            if other.workspace_id == member.workspace_id and (
+                other.name == member.name
+                or (member.slack_user_id and other.slack_user_id == member.slack_user_id)
+                or (member.discord_user_id and other.discord_user_id == member.discord_user_id)
+            ):
+                raise Duplicate(f"member {member.name} exists already")
         member.id = self.s.new_id()
         self.s.members[member.id] = _c(member)
         return member
@@ -138,10 +157,40 @@ class FakeMembers(_Repo):
         return [_c(m) for m in self.s.members.values() if m.workspace_id == workspace_id]
 
     async def update(self, member: Member) -> None:
+        stored = self.s.members.get(member.id)
         self.s.members[member.id] = _c(member)
+        # Like storage: ``granted`` has its own writer.
+        self.s.members[member.id].granted = stored.granted if stored else frozenset()
+
+    async def set_granted(self, member_id: int, granted: frozenset[Role]) -> None:
+        if member_id in self.s.members:
+            self.s.members[member_id].granted = frozenset(granted)
 
     async def remove(self, member_id: int) -> None:
         self.s.members.pop(member_id, None)
+
+
+class FakeRoleGrants(_Repo):
+    async def list(self, workspace_id: int) -> list[RoleGrant]:
+        grants = [g for g in self.s.role_grants.values() if g.workspace_id == workspace_id]
+        return [_c(g) for g in sorted(grants, key=lambda g: (g.label, g.id))]
+
+    async def by_chat_role(self, workspace_id: int, discord_role_id: str) -> RoleGrant | None:
+        found = (
+            g
+            for g in self.s.role_grants.values()
+            if g.workspace_id == workspace_id and g.discord_role_id == discord_role_id
+        )
+        return _c(next(found, None))
+
+    async def put(self, grant: RoleGrant) -> RoleGrant:
+        existing = await self.by_chat_role(grant.workspace_id, grant.discord_role_id)
+        grant.id = existing.id if existing else self.s.new_id()
+        self.s.role_grants[grant.id] = _c(grant)
+        return grant
+
+    async def remove(self, grant_id: int) -> None:
+        self.s.role_grants.pop(grant_id, None)
 
 
 class FakeAccounts(_Repo):
@@ -560,6 +609,7 @@ class FakeUnitOfWork:
         self.preferences = FakePreferences(self)
         self.comments = FakeComments(self)
         self.reviews = FakeReviews(self)
+        self.role_grants = FakeRoleGrants(self)
 
     async def __aenter__(self) -> Self:
         await self.store.lock.acquire()
@@ -584,7 +634,7 @@ class FakeUnitOfWork:
         for name in (
             "workspaces", "members", "accounts", "labels", "posts", "events", "counters",
             "processed", "notifications", "deliveries", "preferences", "comments",
-            "comment_counters", "reviews",
+            "comment_counters", "reviews", "role_grants",
         ):  # fmt: skip
             setattr(self.store, name, getattr(self.working, name))
         self.store.next_id = self.working.next_id

@@ -34,6 +34,7 @@ from core.usecases import (
     posts,
     queries,
     reviews,
+    role_grants,
 )
 from core.usecases.context import Actor, Services
 from core.usecases.identities import ChatProfile
@@ -63,6 +64,9 @@ class Context:
     # How the surface writes a person in text, and how it shows a member back.
     mention_pattern: re.Pattern[str] = AT_NAME
     show_member: Callable[[Member], str] = at_name
+    # How a surface reads a chat role as typed (Discord's `<@&123>`): its id and name, or
+    # None for text that is no role. None: the surface has no roles to grant to.
+    chat_role: Callable[[str], Awaitable[tuple[str, str] | None]] | None = None
 
 
 class UnreadCache:
@@ -394,12 +398,21 @@ async def _members(req: rq.Members, ctx: Context) -> Reply:
         return Reply(text="Invitation declined; whoever sent it will know.")
     if req.action == "list" or req.user is None:
         people = await members.list_members(svc, actor)
+        grants = await role_grants.list_chat_role_grants(svc, actor)
         return Reply(
             title=f"Members: {len(people)}",
             items=tuple(
-                f"@{m.name} · {m.role.value}" + ("" if m.active else " (invited)") for m in people
-            ),
+                f"@{m.name} · {m.role_text}" + ("" if m.active else " (invited)") for m in people
+            )
+            + tuple(f"@{g.label} → {g.role.value} (Discord role)" for g in grants),
         )
+    chat_role = await ctx.chat_role(req.user) if ctx.chat_role else None
+    if chat_role is not None:
+        return await _chat_role_grant(req, chat_role, ctx)
+    if _CHAT_ROLE.match(req.user):
+        if ctx.chat_role is None:
+            return error("Discord roles can be granted only from Discord.")
+        return error(f"{req.user} is no role of this server; pick it from Discord's @ list.")
     person = await ctx.person(req.user)
     if person is None:
         return error(f"I can't find {req.user} here.")
@@ -414,6 +427,35 @@ async def _members(req: rq.Members, ctx: Context) -> Reply:
         )
     member = await members.set_role(svc, actor, person, req.role or "viewer")
     return Reply(text=f"@{member.name} is now {member.role.value}.", tone=Tone.SUCCESS)
+
+
+# A chat role as typed where no surface reads it: `@&Moderators`, `<@&123>`.
+_CHAT_ROLE = re.compile(r"\s*<?@&")
+
+
+async def _chat_role_grant(req: rq.Members, chat_role: tuple[str, str], ctx: Context) -> Reply:
+    """``members role @&Role <role>`` grants, ``members remove @&Role`` revokes."""
+    role_id, name = chat_role
+    if req.action == "remove":
+        gone = await role_grants.revoke_chat_role(ctx.services, ctx.actor, role_id)
+        return Reply(
+            text=f"@{gone.label} no longer gives {gone.role.value}; its members keep their "
+            "own roles.",
+            tone=Tone.SUCCESS,
+        )
+    if req.action != "role":
+        return error(
+            f"Invite people one at a time; to give everyone with @{name} a role, "
+            f"`members role @&{name} {req.role or 'editor'}`."
+        )
+    grant = await role_grants.grant_chat_role(
+        ctx.services, ctx.actor, role_id, name, req.role or "viewer"
+    )
+    return Reply(
+        text=f"Everyone with @{grant.label} is {grant.role.value} here too, besides their "
+        "own role.",
+        tone=Tone.SUCCESS,
+    )
 
 
 # Registered last: those handlers import this module for ``handles`` and ``Context``.

@@ -200,10 +200,18 @@ HELP: dict[str, CommandHelp] = {
         WORKSPACE,
     ),
     "members": CommandHelp(
-        "members [list | invite @user <role> | role @user <role> | remove @user]",
+        "members [list | invite @user <role> | role @user <role> | role @&<Discord role> <role>"
+        " | remove @user | remove @&<Discord role>]",
         "List the members; owners and admins invite, change roles (owner, admin, editor, "
-        "approver, viewer) and remove.",
-        ("members", "members invite @dana editor", "members role @dana approver"),
+        "approver, viewer) and remove. On Discord they may also give a role to everyone "
+        "holding a Discord role (read at each interaction, besides their own role; only "
+        "owners grant owner), and take it back with `remove`.",
+        (
+            "members",
+            "members invite @dana editor",
+            "members role @dana approver",
+            "members role @&Moderators approver",
+        ),
         WORKSPACE,
     ),
     "help": CommandHelp(

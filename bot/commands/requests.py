@@ -253,7 +253,8 @@ class Settings:
 class Members:
     """``members [list | invite <user> <role> | role <user> <role> | remove <user>]``.
 
-    ``user`` is kept as typed (``@alice``, ``<@U123>``, an email): surfaces resolve it.
+    ``user`` is kept as typed (``@alice``, ``<@U123>``, an email, or a Discord role
+    ``<@&123>`` for ``role`` and ``remove``): surfaces resolve it.
     ``role`` is one of the core's role names, lower-cased.
     """
 

@@ -23,8 +23,9 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     """Publishing notices go to the workspace owners and to the post's author; the
     member who caused an event is not told of their own action."""
     members = await uow.members.list(event.workspace_id)
-    owners = [m.id for m in members if m.role is Role.OWNER and m.active]
-    admins = [m.id for m in members if m.role in (Role.OWNER, Role.ADMIN) and m.active]
+    # A role a Discord role grants counts like one's own.
+    owners = [m.id for m in members if m.is_any(Role.OWNER) and m.active]
+    admins = [m.id for m in members if m.is_any(Role.OWNER, Role.ADMIN) and m.active]
     actor = event.payload.get("actor_id")
     kind = event.kind
     if kind in COLLABORATION_EVENTS:

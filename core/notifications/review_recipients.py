@@ -12,7 +12,7 @@ from core.comments import as_names
 from core.events import DomainEvent, EventKind
 from core.notifications.types import NoticeType
 from core.ports import UnitOfWork
-from core.roles import Action, Role, may
+from core.roles import Action, Role, may_any
 from core.states import ReviewState
 from core.workspace import Member
 
@@ -42,7 +42,8 @@ async def collaboration_notices(
     names = {m.id: m.name for m in members}
     actor = event.payload.get("actor_id")
     payload = {**event.payload, "by": names.get(int(actor or 0), "someone")}
-    reviewers = [m.id for m in active.values() if may(m.role, Action.REVIEW)]
+    # Their own role or a Discord role's grant: whoever may review hears of reviews.
+    reviewers = [m.id for m in active.values() if may_any(m.roles, Action.REVIEW)]
     author = int(payload.get("author_id") or 0)
     chosen: dict[int, NoticeType] = {}
 
@@ -64,7 +65,7 @@ async def collaboration_notices(
                     tell(who, N.APPROVAL_FEEDBACK)
     elif kind is EventKind.REVIEW_REQUESTED:
         for who in reviewers:
-            if who != author or active[who].role in (Role.OWNER, Role.ADMIN):
+            if who != author or active[who].is_any(Role.OWNER, Role.ADMIN):
                 tell(who, N.APPROVAL_REQUESTED)
     elif kind in _AUTHOR_HEARS:
         tell(author, _AUTHOR_HEARS[kind])

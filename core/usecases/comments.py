@@ -88,7 +88,7 @@ async def delete_comment(svc: Services, actor: Actor, number: int) -> Comment:
     async with svc.uow() as uow:
         _, member = await load_actor(uow, actor, Action.COMMENT)
         comment = await _find(uow, actor.workspace_id, number)
-        if comment.author_id != actor.member_id and member.role not in (Role.OWNER, Role.ADMIN):
+        if comment.author_id != actor.member_id and not member.is_any(Role.OWNER, Role.ADMIN):
             raise PermissionDenied(
                 f"Comment {number} is not yours; its author, an owner or an admin may delete it."
             )

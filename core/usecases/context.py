@@ -6,7 +6,7 @@ from typing import Protocol
 from core.errors import NotFound, NotMember
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.posts import Post
-from core.roles import Action, require
+from core.roles import Action, require_any
 from core.workspace import Member, Workspace
 
 
@@ -32,7 +32,8 @@ class Services:
 
 
 async def load_actor(uow: UnitOfWork, actor: Actor, action: Action) -> tuple[Workspace, Member]:
-    """Load the actor and refuse, in words, what their role does not allow."""
+    """Load the actor and refuse, in words, what none of their roles allows (their own,
+    or one a chat role of theirs grants)."""
     found = await uow.members.with_workspace(actor.member_id)
     if found is None or found[1].id != actor.workspace_id:
         raise NotFound("I don't know you in this workspace; ask an admin to invite you.")
@@ -42,7 +43,7 @@ async def load_actor(uow: UnitOfWork, actor: Actor, action: Action) -> tuple[Wor
             f"You are invited here as {member.role.value}: `members accept` to join, or "
             "`members decline`."
         )
-    require(member.role, action)
+    require_any(member.roles, action)
     return workspace, member
 
 

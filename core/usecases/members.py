@@ -45,7 +45,7 @@ async def ensure_member(
     return member
 
 
-def _role(word: str) -> Role:
+def parse_role(word: str) -> Role:
     try:
         return Role(word.lower())
     except ValueError:
@@ -63,20 +63,24 @@ async def set_my_timezone(svc: Services, actor: Actor, zone: str) -> Member:
     return member
 
 
-async def _find(uow: UnitOfWork, workspace_id: int, person: ChatProfile) -> Member:
+async def _by_identity(uow: UnitOfWork, workspace_id: int, person: ChatProfile) -> Member | None:
     """A chat identity is matched by its id, never by a display name two people share."""
-    member = (
-        await uow.members.by_slack_user(workspace_id, person.user_id)
-        if person.user_id
-        else await uow.members.by_name(workspace_id, person.name.lstrip("@"))
-    )
+    if not person.user_id:
+        return await uow.members.by_name(workspace_id, person.name.lstrip("@"))
+    if person.platform == "discord":
+        return await uow.members.by_discord_user(workspace_id, person.user_id)
+    return await uow.members.by_slack_user(workspace_id, person.user_id)
+
+
+async def _find(uow: UnitOfWork, workspace_id: int, person: ChatProfile) -> Member:
+    member = await _by_identity(uow, workspace_id, person)
     if member is None:
         raise NotFound(f"@{person.name} is not a member here; `members invite` them first.")
     return member
 
 
 async def set_role(svc: Services, actor: Actor, who: str | ChatProfile, role: str) -> Member:
-    new_role = _role(role)
+    new_role = parse_role(role)
     person = who if isinstance(who, ChatProfile) else ChatProfile("", who)
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_MEMBERS)
@@ -147,14 +151,10 @@ async def remove_member(svc: Services, actor: Actor, who: str | ChatProfile) -> 
 
 async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: str) -> Member:
     """Add a person with a role; only owners and admins may, and only newcomers."""
-    new_role = _role(role)
+    new_role = parse_role(role)
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_MEMBERS)
-        existing = (
-            await uow.members.by_slack_user(actor.workspace_id, person.user_id)
-            if person.user_id
-            else await uow.members.by_name(actor.workspace_id, person.name)
-        )
+        existing = await _by_identity(uow, actor.workspace_id, person)
         if existing is not None and not existing.active:
             raise ValidationFailed(
                 f"@{existing.name} is already invited as {existing.role.value}; they join "
@@ -172,7 +172,8 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
                 new_role,
                 email=person.email,
                 timezone=zone_or_none(person.timezone),
-                slack_user_id=person.user_id or None,
+                slack_user_id=(person.user_id or None) if person.platform == "slack" else None,
+                discord_user_id=(person.user_id or None) if person.platform == "discord" else None,
                 # Invited, not yet a member: they accept (or decline) first.
                 status=MemberStatus.INVITED,
                 invited_by=actor.member_id,

@@ -42,7 +42,7 @@ def needs_review(workspace: Workspace, member: Member, post: Post) -> bool:
     """Whether scheduling this post by this member waits for an approval first."""
     return (
         workspace.approvals_required
-        and member.role not in (Role.OWNER, Role.ADMIN)
+        and not member.is_any(Role.OWNER, Role.ADMIN)
         and post.review_state is not ReviewState.APPROVED
     )
 
@@ -158,7 +158,7 @@ async def _under_review(uow: UnitOfWork, actor: Actor, number: int, member: Memb
     post = await find_post(uow, actor.workspace_id, number)
     if post.review_state is not ReviewState.PENDING_REVIEW:
         raise ValidationFailed(await _why_not_in_review(uow, post, member))
-    if post.author_id == actor.member_id and member.role not in (Role.OWNER, Role.ADMIN):
+    if post.author_id == actor.member_id and not member.is_any(Role.OWNER, Role.ADMIN):
         raise PermissionDenied(
             f"Post {number} is yours; someone else reviews it (owners and admins may "
             "review their own)."

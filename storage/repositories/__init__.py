@@ -9,6 +9,7 @@ from storage.repositories.notifications import SqlNotificationRepository
 from storage.repositories.post_queries import due_posts_select
 from storage.repositories.posts import SqlPostRepository
 from storage.repositories.preferences import SqlPreferenceRepository
+from storage.repositories.role_grants import SqlRoleGrantRepository
 from storage.repositories.workspaces import SqlMemberRepository, SqlWorkspaceRepository
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SqlNotificationRepository",
     "SqlPostRepository",
     "SqlPreferenceRepository",
+    "SqlRoleGrantRepository",
     "SqlWorkspaceRepository",
     "due_posts_select",
 ]

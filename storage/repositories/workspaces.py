@@ -1,11 +1,22 @@
 """Workspaces and their members."""
 
-from sqlalchemy import ColumnElement, Select, delete, insert, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, Select, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.ports import Duplicate
+from core.roles import Role
 from core.workspace import Member, Workspace
-from storage.mapping import member_from_row, member_values, workspace_from_row, workspace_values
+from storage.mapping import (
+    granted_text,
+    member_from_row,
+    member_values,
+    workspace_from_row,
+    workspace_values,
+)
 from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows
 from storage.tables import MemberRow, WorkspaceRow
 
@@ -16,7 +27,7 @@ class SqlWorkspaceRepository:
 
     async def add(self, workspace: Workspace) -> Workspace:
         stmt = insert(WorkspaceRow).values(**workspace_values(workspace)).returning(WorkspaceRow.id)
-        workspace.id = (await self._session.execute(stmt)).scalar_one()
+        workspace.id = await _insert_unique(self._session, stmt, f"workspace {workspace.name}")
         return workspace
 
     async def get(self, workspace_id: int) -> Workspace | None:
@@ -74,8 +85,9 @@ class SqlMemberRepository:
         self._session = session
 
     async def add(self, member: Member) -> Member:
-        stmt = insert(MemberRow).values(**member_values(member)).returning(MemberRow.id)
-        member.id = (await self._session.execute(stmt)).scalar_one()
+        values = {**member_values(member), "granted_roles": granted_text(member.granted)}
+        stmt = insert(MemberRow).values(**values).returning(MemberRow.id)
+        member.id = await _insert_unique(self._session, stmt, f"member {member.name}")
         return member
 
     async def get(self, member_id: int) -> Member | None:
@@ -126,6 +138,14 @@ class SqlMemberRepository:
             .execution_options(**NO_SYNC)
         )
 
+    async def set_granted(self, member_id: int, granted: frozenset[Role]) -> None:
+        await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member_id)
+            .values(granted_roles=granted_text(granted))
+            .execution_options(**NO_SYNC)
+        )
+
     async def remove(self, member_id: int) -> None:
         await self._session.execute(
             delete(MemberRow).where(MemberRow.id == member_id).execution_options(**NO_SYNC)
@@ -134,3 +154,28 @@ class SqlMemberRepository:
     async def _one(self, stmt: Select[MemberRow]) -> Member | None:
         row = await fresh_row(self._session, stmt)
         return member_from_row(row) if row else None
+
+
+async def _insert_unique(session: AsyncSession, stmt: Insert, what: str) -> int:
+    """The new row's id, or :class:`Duplicate` when a unique key is taken.
+
+    On PostgreSQL a concurrent transaction adding the same key makes this insert wait
+    on the unique index and fail once it commits; the savepoint keeps the failure from
+    spoiling the caller's transaction, which can then read the other's row.
+    """
+    try:
+        async with session.begin_nested():
+            result: Any = (await session.execute(stmt)).scalar_one()
+    except IntegrityError as error:
+        if not _unique_violation(error):
+            raise
+        raise Duplicate(f"{what} exists already") from error
+    return int(result)
+
+
+def _unique_violation(error: IntegrityError) -> bool:
+    """A taken unique key, told apart from a broken foreign key or a NOT NULL."""
+    driver_error = error.orig
+    if getattr(driver_error, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(driver_error)  # SQLite's wording
