@@ -68,6 +68,8 @@ class DiscordSurface:
     client: discord.Client = field(init=False)
     _task: "asyncio.Task[None] | None" = None
     _synced: set[int] = field(default_factory=set)
+    _tree: "app_commands.CommandTree[discord.Client] | None" = None
+    _syncing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.client = _client(presences=True)
@@ -83,6 +85,7 @@ class DiscordSurface:
         tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
         tree.add_command(trypost_command(self.listeners))
         tree.error(self._command_failed)
+        self._tree = tree
 
         async def on_ready() -> None:
             await self._sync(tree, list(client.guilds))
@@ -134,6 +137,9 @@ class DiscordSurface:
         if ready not in done:
             ready.cancel()
             raise DiscordStartFailed(f"Discord did not get ready within {READY_TIMEOUT:.0f} s")
+        # Ready means every guild arrived: /trypost is there once start returns.
+        assert self._tree is not None
+        await self._sync(self._tree, list(self.client.guilds))
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -150,6 +156,12 @@ class DiscordSurface:
         self, tree: app_commands.CommandTree[discord.Client], guilds: list[discord.Guild]
     ) -> None:
         """Commands per guild (they show at once), or once globally if so configured."""
+        async with self._syncing:
+            await self._sync_now(tree, guilds)
+
+    async def _sync_now(
+        self, tree: app_commands.CommandTree[discord.Client], guilds: list[discord.Guild]
+    ) -> None:
         if self.settings.discord_commands == "global":
             if 0 not in self._synced:
                 await tree.sync()

@@ -140,9 +140,15 @@ def _discord_busy() -> bool:
 
 @asynccontextmanager
 async def discord_bot(
-    tmp_path: Path, people: dict[str, str], *, fake: FakeDiscord | None = None, **settings: Any
+    tmp_path: Path,
+    people: dict[str, str],
+    *,
+    fake: FakeDiscord | None = None,
+    roles: dict[str, str] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[DiscordBot]:
-    """The bot in one guild whose owner is the first of ``people`` (name → user id)."""
+    """The bot in one guild whose owner is the first of ``people`` (name → user id), with
+    guild ``roles`` (id → name)."""
     own = fake is None
     fake = fake or FakeDiscord()
     if own:
@@ -151,8 +157,9 @@ async def discord_bot(
     guild = next(iter(fake.guilds.values()), None)
     if guild is None:
         guild = fake.add_guild("Parity", FakeMember(people[names[0]], names[0]))
-        for name in names[1:]:
-            guild.members[people[name]] = FakeMember(people[name], name)
+    for name in names[1:]:
+        guild.members.setdefault(people[name], FakeMember(people[name], name))
+    guild.roles.update(roles or {})
     options: dict[str, Any] = {
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'trypost.db'}",
         "secret_key": "e2e-secret",

@@ -124,6 +124,8 @@ def _typed(r: rq.Request) -> Typed:  # noqa: PLR0911, PLR0912 - one branch per r
             )
         case rq.Labels():
             return Typed(("labels", r.action)).text("name", r.name)
+        case rq.Settings() if r.email is not None:
+            return Typed(("settings", "email")).text("address", r.email)
         case rq.Settings() if r.approvals is not None:
             return Typed(("settings", "approvals")).text("state", "on" if r.approvals else "off")
         case rq.Members() if r.action in ("invite", "role", "remove"):
