@@ -129,8 +129,8 @@ async def _everything(app: App) -> None:
     and, with SLACK_APP_TOKEN, a Socket Mode connection: one process for a small team."""
     scheduler = app.scheduler()
     runner = await _listen(app.web_app(scheduler), app.settings.port)
+    await _start_discord(app)  # before the scheduler: a refused token stops nothing running
     await scheduler.start()
-    await _start_discord(app)
     socket_mode = None
     if app.slack is not None and app.settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -239,8 +239,8 @@ def worker() -> None:
 
     async def body(app: App) -> None:
         scheduler = app.scheduler()
+        await _start_discord(app)  # first: a refused token stops nothing half-started
         await scheduler.start()
-        await _start_discord(app)
         await _until_signalled()
         await scheduler.stop()
 
