@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.events import DomainEvent, EventKind
 from core.ports import UnitOfWork
 from core.roles import Action, Role
@@ -83,8 +83,10 @@ async def set_role(svc: Services, actor: Actor, who: str | ChatProfile, role: st
     new_role = parse_role(role)
     person = who if isinstance(who, ChatProfile) else ChatProfile("", who)
     async with svc.uow() as uow:
-        await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        _, me = await load_actor(uow, actor, Action.MANAGE_MEMBERS)
         member = await _find(uow, actor.workspace_id, person)
+        if Role.OWNER in (new_role, member.role):
+            _owners_only(me)
         owners = [m for m in await uow.members.list(actor.workspace_id) if m.role is Role.OWNER]
         if owners == [member] and new_role is not Role.OWNER:
             raise ValidationFailed(
@@ -131,8 +133,10 @@ async def list_members(svc: Services, actor: Actor) -> list[Member]:
 async def remove_member(svc: Services, actor: Actor, who: str | ChatProfile) -> Member:
     person = who if isinstance(who, ChatProfile) else ChatProfile("", who)
     async with svc.uow() as uow:
-        await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        _, me = await load_actor(uow, actor, Action.MANAGE_MEMBERS)
         member = await _find(uow, actor.workspace_id, person)
+        if member.role is Role.OWNER:
+            _owners_only(me)
         owners = [m for m in await uow.members.list(actor.workspace_id) if m.role is Role.OWNER]
         if owners == [member]:
             raise ValidationFailed(f"{member.name} is the only owner and cannot be removed.")
@@ -153,7 +157,9 @@ async def invite_member(svc: Services, actor: Actor, person: ChatProfile, role: 
     """Add a person with a role; only owners and admins may, and only newcomers."""
     new_role = parse_role(role)
     async with svc.uow() as uow:
-        await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        _, me = await load_actor(uow, actor, Action.MANAGE_MEMBERS)
+        if new_role is Role.OWNER:
+            _owners_only(me)
         existing = await _by_identity(uow, actor.workspace_id, person)
         if existing is not None and not existing.active:
             raise ValidationFailed(
@@ -251,3 +257,12 @@ async def find_member(svc: Services, actor: Actor, person: ChatProfile) -> Membe
         except NotFound:
             return None
     return member if member.active else None
+
+
+def _owners_only(me: Member) -> None:
+    """An admin manages members, but only an owner makes (or unmakes) an owner: else an
+    admin could make themselves one."""
+    if not me.is_any(Role.OWNER):
+        raise PermissionDenied(
+            "Only an owner can make someone owner, or change or remove an owner."
+        )
