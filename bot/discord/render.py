@@ -27,6 +27,7 @@ MAX_FOOTER = 2048
 MAX_TITLE = 256
 MAX_EMBED = 6000
 MAX_LABEL = 80
+MORE_NOTE = " more not shown"
 BUTTONS_PER_ROW = 5
 MAX_ROWS = 5
 
@@ -80,8 +81,10 @@ def embed_of(reply: Reply) -> discord.Embed:
         colour=_COLOUR[reply.tone],
     )
     budget = MAX_EMBED - len(embed.title or "") - len(embed.description or "")
-    footer = _clip(reply.footer, MAX_FOOTER) if reply.footer else None
-    budget -= len(footer or "")
+    # The footer (the unread count, "n more not shown") is kept before any field.
+    room = min(MAX_FOOTER, budget - len(MORE_NOTE) - 8)
+    footer = _clip(reply.footer, room) if reply.footer else None
+    budget -= len(footer or "") + len(MORE_NOTE) + 8
     shown = 0
     for field in reply.fields[:MAX_FIELDS]:
         name, value = _clip(field.name, MAX_FIELD_NAME), _clip(field.value, MAX_FIELD_VALUE)
@@ -91,10 +94,10 @@ def embed_of(reply: Reply) -> discord.Embed:
         budget -= len(name) + len(value)
         shown += 1
     if shown < len(reply.fields):
-        more = f"{len(reply.fields) - shown} more not shown"
+        more = f"{len(reply.fields) - shown}{MORE_NOTE}"
         footer = f"{footer} · {more}" if footer else more
     if footer:
-        embed.set_footer(text=_clip(footer, MAX_FOOTER))
+        embed.set_footer(text=footer)
     return embed
 
 
@@ -114,14 +117,6 @@ def view_of(reply: Reply, guild_id: str) -> discord.ui.View | None:
     return view
 
 
-def plain_text(reply: Reply) -> str:
-    """The reply as lines of text, for logs and the rare place an embed cannot go."""
-    embed = embed_of(reply)
-    lines = [embed.title or "", embed.description or ""]
-    lines += [f"{f.name}: {f.value}" for f in embed.fields]
-    return "\n".join(line for line in lines if line)
-
-
 def _button(button: Button, guild_id: str) -> discord.ui.Button[discord.ui.View] | None:
     label = _clip(button.label, MAX_LABEL)
     if button.url:
@@ -129,12 +124,18 @@ def _button(button: Button, guild_id: str) -> discord.ui.Button[discord.ui.View]
     custom_id = button_id(button.action, guild_id, button.target)
     if len(custom_id) > MAX_CUSTOM_ID:
         return None  # a target this long (an account's name) is typed instead
-    style = discord.ButtonStyle.danger if button.danger else discord.ButtonStyle.secondary
-    if button.action in ("approve", "retry") or button.target == "accept":
-        style = (
-            discord.ButtonStyle.success if button.action != "retry" else discord.ButtonStyle.primary
-        )
-    return discord.ui.Button(label=label, custom_id=custom_id, style=style)
+    return discord.ui.Button(label=label, custom_id=custom_id, style=_style(button))
+
+
+def _style(button: Button) -> discord.ButtonStyle:
+    """Red for what destroys or declines, green for a yes, blue for a retry."""
+    if button.danger:
+        return discord.ButtonStyle.danger
+    if button.action == "approve" or button.target == "accept":
+        return discord.ButtonStyle.success
+    if button.action == "retry":
+        return discord.ButtonStyle.primary
+    return discord.ButtonStyle.secondary
 
 
 def _join(emoji: str, text: str) -> str:
