@@ -1,4 +1,5 @@
-"""The aiohttp web app: health, one-click unsubscribe and the post page of emails.
+"""The aiohttp web app: health, one-click unsubscribe, the post page of emails and the
+page that confirms a member's new email address.
 
 Links from emails carry their authority in a signature (``bot.email.links``), so
 these pages need no login. Nothing changes on GET: mail scanners open every link in
@@ -19,11 +20,19 @@ from aiohttp.typedefs import Handler
 
 from bot.email.links import BadLink, LinkSigner
 from bot.email.templating import environment
-from core.errors import NotFound, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 from core.notifications.types import Category
 from core.posts import Post
 from core.timeparse import show_time
 from core.usecases.context import Services
+from core.usecases.email_address import (
+    ConfirmationExpired,
+    ConfirmationLink,
+    ConfirmationUsed,
+    OpenRequest,
+    check_email_confirmation,
+    confirm_email,
+)
 from core.usecases.notifications import unsubscribe
 from core.usecases.queries import PostDetails, post_for_link
 
@@ -49,13 +58,16 @@ _SECURITY_HEADERS = {
 
 
 def create_web_app(services: Services, links: LinkSigner, health: Health) -> web.Application:
-    """The application with ``/healthz``, ``/unsubscribe/{token}``, ``/posts/{token}``."""
+    """The application with ``/healthz``, ``/unsubscribe/{token}``, ``/posts/{token}``
+    and ``/email/confirm/{token}``."""
     pages = _Pages(services, links, health)
     app = web.Application(middlewares=[_security_headers])
     app.router.add_get("/healthz", pages.healthz)
     app.router.add_get("/unsubscribe/{token}", pages.confirm_unsubscribe)
     app.router.add_post("/unsubscribe/{token}", pages.unsubscribe)
     app.router.add_get("/posts/{token}", pages.post)
+    app.router.add_get("/email/confirm/{token}", pages.ask_email_confirmation)
+    app.router.add_post("/email/confirm/{token}", pages.confirm_email)
     return app
 
 
@@ -167,6 +179,58 @@ class _Pages:
                 "This post is no longer here: it may have been deleted.",
             )
         return _page("page_post.html.j2", _post_view(details))
+
+    async def ask_email_confirmation(self, request: web.Request) -> web.Response:
+        """The page with the Confirm button; a GET changes nothing (mail scanners and
+        link unfurlers open every link), but says at once when the link cannot work."""
+        link = self._confirmation_link(request)
+        if link is None:
+            return _bad_link()
+        try:
+            opened = await check_email_confirmation(self._services, link)
+        except DomainError as refused:
+            return _confirmation_refused(refused)
+        return _page("page_confirm_email.html.j2", _confirmation_view(opened))
+
+    async def confirm_email(self, request: web.Request) -> web.Response:
+        link = self._confirmation_link(request)
+        if link is None:
+            return _bad_link()
+        try:
+            opened = await confirm_email(self._services, link)
+        except DomainError as refused:
+            return _confirmation_refused(refused)
+        log.info(
+            "email confirmed",
+            extra={"member_id": link.member_id, "workspace_id": link.workspace_id},
+        )
+        return _page("page_email_confirmed.html.j2", _confirmation_view(opened))
+
+    def _confirmation_link(self, request: web.Request) -> ConfirmationLink | None:
+        try:
+            ref = self._links.read_confirm_token(request.match_info["token"])
+        except BadLink:
+            return None
+        return ConfirmationLink(ref.request_id, ref.member_id, ref.workspace_id, ref.address)
+
+
+def _confirmation_view(opened: OpenRequest) -> dict[str, str]:
+    return {
+        "address": opened.address,
+        "name": f"@{opened.member.name} in {opened.workspace.name}",
+        "until": show_time(opened.expires_at, opened.timezone),
+    }
+
+
+def _confirmation_refused(refused: DomainError) -> web.Response:
+    """Expired: 410; used or replaced: 409; a member or request gone: 404."""
+    if isinstance(refused, ConfirmationExpired):
+        return _problem(410, "This link has expired", refused.message)
+    if isinstance(refused, ConfirmationUsed):
+        return _problem(409, "This link cannot be used again", refused.message)
+    if isinstance(refused, NotFound):
+        return _problem(404, "Nothing to confirm", refused.message)
+    return _problem(400, "This link does not work", refused.message)
 
 
 def _kinds(categories: Sequence[Category] | None) -> str:

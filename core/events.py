@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     POST_APPROVED = "post_approved"
     CHANGES_REQUESTED = "changes_requested"
     REVIEW_OVERDUE = "review_overdue"
+    # A member asked to use a new email address: a confirmation link goes to it.
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
 
 
 @dataclass

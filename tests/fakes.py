@@ -24,7 +24,12 @@ from core.notifications.model import (
     Preferences,
     Presence,
 )
-from core.notifications.ports import DeliveryFailed, EmailNotice, InboxFilter
+from core.notifications.ports import (
+    AddressConfirmation,
+    DeliveryFailed,
+    EmailNotice,
+    InboxFilter,
+)
 from core.ports import Duplicate, PostFilter, PublishRequest, PublishResult
 from core.posts import PlatformEntry, Post
 from core.reviews import ReviewStep
@@ -707,9 +712,15 @@ class RecordingChat:
 class RecordingMailer:
     def __init__(self) -> None:
         self.sent: list[EmailNotice] = []
+        self.confirmations: list[AddressConfirmation] = []
         self.failures: list[DeliveryFailed] = []
 
     async def send(self, email: EmailNotice) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(email)
+
+    async def send_confirmation(self, email: AddressConfirmation) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.confirmations.append(email)

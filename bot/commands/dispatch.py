@@ -27,6 +27,7 @@ from core.states import ReviewState
 from core.timeparse import show_time
 from core.usecases import (
     accounts,
+    email_address,
     labels,
     members,
     notifications,
@@ -308,6 +309,8 @@ async def _settings(req: rq.Settings, ctx: Context) -> Reply:
         return Reply(
             text=f"Your time zone is now {member.timezone}; it is {now}.", tone=Tone.SUCCESS
         )
+    if req.email is not None:
+        return await _email_setting(req.email, ctx)
     if req.notifications is not None:
         return await _notification_settings(req.notifications, ctx)
     if req.limit is not None:
@@ -323,11 +326,13 @@ async def _settings(req: rq.Settings, ctx: Context) -> Reply:
             said = "Approvals are off: editors' posts go out at their time."
         return Reply(text=said, tone=Tone.SUCCESS)
     me = await members.whoami(ctx.services, ctx.actor)
+    address = await email_address.email_state(ctx.services, ctx.actor)
     return Reply(
         title="Settings",
         fields=(
             Field("You", f"{me.member.name} ({me.member.role.value})"),
             Field("Time zone", me.member.zone(me.workspace)),
+            Field("Email", _address_shown(address)),
             Field("Workspace", me.workspace.name),
             Field(
                 "Monthly limit",
@@ -337,6 +342,37 @@ async def _settings(req: rq.Settings, ctx: Context) -> Reply:
             ),
         ),
     )
+
+
+async def _email_setting(address: str, ctx: Context) -> Reply:
+    if address == "off":
+        removed = await email_address.remove_email(ctx.services, ctx.actor)
+        said = f"I removed {removed}" if removed else "You had no email address"
+        return Reply(
+            text=f"{said}: notices reach you in chat and in your inbox only.", tone=Tone.SUCCESS
+        )
+    change = await email_address.request_email_change(ctx.services, ctx.actor, address)
+    if change.unchanged:
+        return Reply(text=f"{change.address} is your email address already.", tone=Tone.SUCCESS)
+    until = show_time(change.expires_at, change.timezone)
+    meanwhile = (
+        f"Until then email keeps going to {change.current}."
+        if change.current
+        else "Until then no email is sent to you."
+    )
+    return Reply(
+        text=f"I sent a confirmation link to {change.address}; open it and press Confirm "
+        f"before {until} to use that address. {meanwhile}",
+        tone=Tone.SUCCESS,
+    )
+
+
+def _address_shown(state: email_address.EmailState) -> str:
+    current = state.current or "none"
+    if state.pending is None or state.pending_until is None:
+        return current
+    until = show_time(state.pending_until, state.timezone)
+    return f"{current} ({state.pending} waits for its confirmation link, until {until})"
 
 
 async def _notification_settings(words: tuple[str, ...], ctx: Context) -> Reply:

@@ -187,13 +187,16 @@ HELP: dict[str, CommandHelp] = {
         WORKSPACE,
     ),
     "settings": CommandHelp(
-        "settings [timezone <IANA zone>] [approvals on|off] [limit <posts a month>|off]"
+        "settings [timezone <IANA zone>] [email <address>|off] [approvals on|off]"
+        " [limit <posts a month>|off]"
         " [notifications [email|chat on|off [<types or categories>] | digest [<hour>]"
         " | immediate | away-only on|off]]",
-        "Show or change the settings: your time zone, the workspace's approvals and monthly "
-        "post limit, and which notifications reach you by chat and email.",
+        "Show or change the settings: your time zone, your email address (used once you "
+        "open the link sent to it), the workspace's approvals and monthly post limit, and "
+        "which notifications reach you by chat and email.",
         (
             "settings timezone Europe/Paris",
+            "settings email you@example.org",
             "settings notifications email off publishing",
             "settings notifications digest 8",
         ),

@@ -3,7 +3,7 @@
 from core.messages import Button, Field, Reply
 from core.notifications.model import EmailMode, Notification, Preferences
 from core.notifications.render import render
-from core.notifications.types import TYPES, Category, EmailDefault, NoticeType
+from core.notifications.types import TYPES, Category, EmailDefault, NoticeType, chosen_types
 from core.timeparse import show_time
 from core.usecases.notifications import Inbox
 
@@ -96,7 +96,8 @@ def preferences_reply(prefs: Preferences, zone: str, address: str | None = None)
     """
     lines: list[str] = []
     for category in Category:
-        types = [t for t, spec in TYPES.items() if spec.category is category]
+        # An address confirmation is no one's choice: not listed.
+        types = [t for t in chosen_types() if TYPES[t].category is category]
         if not types:
             continue
         if lines:

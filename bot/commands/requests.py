@@ -235,7 +235,7 @@ class Archive:
 
 @dataclass(frozen=True)
 class Settings:
-    """``settings [timezone <zone>] [approvals on|off] [notifications …]``.
+    """``settings [timezone <zone>] [email <address>|off] [approvals on|off] [notifications …]``.
 
     A field left None was not mentioned; all None means "show the settings".
     ``notifications`` keeps the raw words after the keyword (``()`` = show them) until
@@ -247,6 +247,8 @@ class Settings:
     notifications: tuple[str, ...] | None = None
     # The plan's monthly post cap: a number, or "off" for none.
     limit: int | Literal["off"] | None = None
+    # A new address as typed (the core checks it), or "off" to have none.
+    email: str | None = None
 
 
 @dataclass(frozen=True)

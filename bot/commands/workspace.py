@@ -66,6 +66,7 @@ _SETTINGS = {
     "approvals": "approvals",
     "notifications": "notifications",
     "limit": "limit",
+    "email": "email",
 }
 _ON_OFF = {"on": True, "off": False}
 
@@ -143,8 +144,10 @@ def inbox(args: Args) -> Request:
 
 
 def settings(args: Args) -> Request:
-    """``settings [timezone <zone>] [approvals on|off] [notifications …]``, combinable."""
+    """``settings [timezone <zone>] [email <address>|off] [approvals on|off]
+    [notifications …]``, combinable."""
     timezone: str | None = None
+    email: str | None = None
     approvals: bool | None = None
     notifications: tuple[str, ...] | None = None
     limit: int | Literal["off"] | None = None
@@ -166,10 +169,29 @@ def settings(args: Args) -> Request:
                 )
         elif key == "limit":
             limit = _limit(args.need("a number of posts or `off`", "settings limit 100"))
+        elif key == "email":
+            email = _email(args.need("an email address or `off`", "settings email you@example.org"))
         elif key == "notifications":
             # Read by bot/commands/notify_settings.py: keep the words as typed.
             notifications = tuple(t.text for t in args.rest())
-    return Settings(timezone, approvals, notifications, limit)
+    return Settings(timezone, approvals, notifications, limit, email)
+
+
+# Slack writes a typed address as a link: <mailto:a@b.org|a@b.org>.
+_MAILTO = re.compile(r"<mailto:([^|>]*)(?:\|[^>]*)?>", re.IGNORECASE)
+
+
+def _email(token: Token) -> str:
+    """An address as typed (the core decides whether it is one), or "off"."""
+    word = token.text.strip()
+    if word.lower() in ("off", "none"):
+        return "off"
+    unwrapped = _MAILTO.fullmatch(word)
+    if unwrapped:
+        word = unwrapped.group(1)
+    elif word.lower().startswith("mailto:"):
+        word = word[len("mailto:") :]
+    return word.strip().strip("<>")
 
 
 def _limit(token: Token) -> int | Literal["off"]:

@@ -18,7 +18,8 @@ from functools import cache
 from bot.email.links import LinkSigner
 from bot.email.templating import environment
 from core.messages import Button, Field, Reply
-from core.notifications.ports import DeliveryFailed, EmailNotice
+from core.notifications.ports import AddressConfirmation, DeliveryFailed, EmailNotice
+from core.timeparse import show_time
 
 CHAT_PREFIX = "/trypost"
 
@@ -90,6 +91,41 @@ def compose(
     return message
 
 
+CONFIRM_SUBJECT = "Confirm your email address for trypost"
+
+
+def compose_confirmation(
+    email: AddressConfirmation, sender: str, links: LinkSigner, *, now: datetime | None = None
+) -> EmailMessage:
+    """The confirmation email: to the new address, with the signed link; the Message-ID
+    comes from ``email.key`` as for notices. No unsubscribe: it is not a notice, and
+    whoever reads the new address must not be able to turn the member's email off."""
+    from_address = sender_address(sender)
+    context = {
+        "subject": CONFIRM_SUBJECT,
+        "recipient_name": email.recipient_name,
+        "address": email.to,
+        "confirm_url": links.confirm_url(
+            email.request_id, email.recipient_id, email.workspace_id, email.to
+        ),
+        "until": show_time(email.expires_at, email.timezone),
+        "settings_command": f"{CHAT_PREFIX} settings",
+    }
+    templates = environment()
+    message = EmailMessage(policy=_policy())
+    message["From"] = from_address
+    message["To"] = _address(email.to, name=email.recipient_name)
+    message["Subject"] = CONFIRM_SUBJECT
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = f"<{email.key}@{from_address.domain or 'localhost'}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(templates.get_template("confirm_email.txt.j2").render(context))
+    message.add_alternative(
+        templates.get_template("confirm_email.html.j2").render(context), subtype="html"
+    )
+    return message
+
+
 class _UrlHeader(UnstructuredHeader, BaseHeader):
     """A header holding ``<URL>``: never folded nor RFC 2047-encoded. The stdlib turns
     a token longer than a line into encoded words, which no mail client would read
@@ -111,6 +147,16 @@ def compose_for_sending(notice: EmailNotice, sender: str, links: LinkSigner) -> 
     retrying a notice to an address that cannot exist would never end."""
     try:
         return compose(notice, sender, links)
+    except BadAddress as error:
+        raise DeliveryFailed(str(error), transient=False) from None
+
+
+def compose_confirmation_for_sending(
+    email: AddressConfirmation, sender: str, links: LinkSigner
+) -> EmailMessage:
+    """``compose_confirmation``, with an impossible address as a permanent failure."""
+    try:
+        return compose_confirmation(email, sender, links)
     except BadAddress as error:
         raise DeliveryFailed(str(error), transient=False) from None
 

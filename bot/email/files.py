@@ -6,11 +6,16 @@ import logging
 import os
 import re
 import tempfile
+from email.message import EmailMessage
 from pathlib import Path
 
-from bot.email.compose import compose_for_sending, sender_address
+from bot.email.compose import (
+    compose_confirmation_for_sending,
+    compose_for_sending,
+    sender_address,
+)
 from bot.email.links import LinkSigner
-from core.notifications.ports import DeliveryFailed, EmailNotice
+from core.notifications.ports import AddressConfirmation, DeliveryFailed, EmailNotice
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +38,19 @@ class FileMailer:
         return self.folder / f"{_UNSAFE.sub('_', key).lstrip('.') or 'email'}.eml"
 
     async def send(self, email: EmailNotice) -> None:
-        message = compose_for_sending(email, self._sender, self._links)
-        path = self.path_for(email.key)
+        await self._write(email.key, compose_for_sending(email, self._sender, self._links))
+
+    async def send_confirmation(self, email: AddressConfirmation) -> None:
+        message = compose_confirmation_for_sending(email, self._sender, self._links)
+        await self._write(email.key, message)
+
+    async def _write(self, key: str, message: EmailMessage) -> None:
+        path = self.path_for(key)
         try:
             await asyncio.to_thread(_write_atomically, path, message.as_bytes())
         except OSError as error:
             raise DeliveryFailed(f"cannot write {path}: {error.strerror or error}") from None
-        log.info("email written", extra={"key": email.key, "path": str(path)})
+        log.info("email written", extra={"key": key, "path": str(path)})
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

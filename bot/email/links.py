@@ -1,9 +1,13 @@
-"""Signed links in emails: one-click unsubscribe and "open the post".
+"""Signed links in emails: one-click unsubscribe, "open the post", confirm an address.
 
 The signature is the reader's authority (no login on the web side), so the tokens are
 signed with the secret key, each kind with its own salt: a post token can never pass
 as an unsubscribe token. They carry ids only, never anything secret, and do not
 expire: an unsubscribe link in a year-old email must still work.
+
+An address confirmation link names the request (its inbox notice), the member, the
+workspace and the new address; it lasts 24 hours and works once, which the core checks
+against the request itself (by the bot's clock), so the token needs no time of its own.
 """
 
 from collections.abc import Sequence
@@ -16,6 +20,7 @@ from core.notifications.types import Category
 
 _UNSUBSCRIBE_SALT = "trypost.email.unsubscribe"
 _POST_SALT = "trypost.email.post"
+_CONFIRM_SALT = "trypost.email.confirm"
 # How long a post link in an email keeps opening the post page.
 POST_LINK_DAYS = 30
 
@@ -29,6 +34,16 @@ class UnsubscribeRequest:
     member_id: int
     # None: every kind of email.
     categories: tuple[Category, ...] | None
+
+
+@dataclass(frozen=True)
+class AddressRef:
+    """What an address confirmation link names."""
+
+    request_id: int
+    member_id: int
+    workspace_id: int
+    address: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,7 @@ class LinkSigner:
         # Post pages show a post's text and results: a forwarded email should not open
         # them for ever. Unsubscribe links never expire, so old emails can always opt out.
         self._post = URLSafeTimedSerializer(secret, salt=_POST_SALT)
+        self._confirm = URLSafeSerializer(secret, salt=_CONFIRM_SALT)
         self.public_url = public_url.rstrip("/")
 
     # --- unsubscribe -----------------------------------------------------------------
@@ -83,6 +99,28 @@ class LinkSigner:
 
     def post_url(self, workspace_id: int, number: int) -> str:
         return f"{self.public_url}/posts/{self.post_token(workspace_id, number)}"
+
+    # --- address confirmation -------------------------------------------------------
+
+    def confirm_token(
+        self, request_id: int, member_id: int, workspace_id: int, address: str
+    ) -> str:
+        """The same token for the same request: a retried email carries the same link."""
+        payload = {"r": request_id, "m": member_id, "w": workspace_id, "a": address}
+        return str(self._confirm.dumps(payload))
+
+    def read_confirm_token(self, token: str) -> AddressRef:
+        data = _load(self._confirm, token)
+        ids = [data.get(k) for k in ("r", "m", "w")]
+        address = data.get("a")
+        if not all(isinstance(i, int) for i in ids) or not isinstance(address, str):
+            raise BadLink("This confirmation link is not one of ours.")
+        request_id, member_id, workspace_id = (int(i) for i in ids if isinstance(i, int))
+        return AddressRef(request_id, member_id, workspace_id, address)
+
+    def confirm_url(self, request_id: int, member_id: int, workspace_id: int, address: str) -> str:
+        token = self.confirm_token(request_id, member_id, workspace_id, address)
+        return f"{self.public_url}/email/confirm/{token}"
 
 
 def _load(

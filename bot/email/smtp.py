@@ -14,9 +14,13 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from bot.email.compose import compose_for_sending, sender_address
+from bot.email.compose import (
+    compose_confirmation_for_sending,
+    compose_for_sending,
+    sender_address,
+)
 from bot.email.links import LinkSigner
-from core.notifications.ports import DeliveryFailed, EmailNotice
+from core.notifications.ports import AddressConfirmation, DeliveryFailed, EmailNotice
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +79,27 @@ class SmtpMailer:
         self._timeout = timeout
 
     async def send(self, email: EmailNotice) -> None:
-        message = compose_for_sending(email, self._sender, self._links)
+        await self._send(email.key, compose_for_sending(email, self._sender, self._links), email.to)
+
+    async def send_confirmation(self, email: AddressConfirmation) -> None:
+        message = compose_confirmation_for_sending(email, self._sender, self._links)
+        await self._send(email.key, message, email.to)
+
+    async def _send(self, key: str, message: EmailMessage, recipient: str) -> None:
         try:
-            await self._transmit(message, email.to)
+            await self._transmit(message, recipient)
         except DeliveryFailed as failed:
             log.warning(
                 "email not sent",
                 extra={
-                    "key": email.key,
+                    "key": key,
                     "server": str(self.target),
                     "reason": failed.reason,
                     "transient": failed.transient,
                 },
             )
             raise
-        log.info("email sent", extra={"key": email.key, "server": str(self.target)})
+        log.info("email sent", extra={"key": key, "server": str(self.target)})
 
     async def _transmit(self, message: EmailMessage, recipient: str) -> None:
         target = self.target

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from core.messages import Reply
 from core.notifications.gateways import ChatGateways
 from core.notifications.model import Channel, Delivery, DeliveryStatus, Notification
-from core.notifications.ports import DeliveryFailed, EmailNotice, Mailer
+from core.notifications.ports import AddressConfirmation, DeliveryFailed, EmailNotice, Mailer
 from core.notifications.render import render, subject_of
+from core.notifications.types import NoticeType
 from core.observe import NO_METER, Meter
 from core.ports import Clock, UnitOfWorkFactory
 from core.workspace import Member, Workspace
@@ -108,6 +109,10 @@ class Outbox:
         try:
             if delivery.channel is Channel.CHAT_DM:
                 await self._chat.send_dm(member, render(notification, zone), delivery.key)
+            elif notification.type is NoticeType.EMAIL_CONFIRMATION:
+                await self._mailer.send_confirmation(
+                    self._confirmation(delivery.key, member, notification, zone)
+                )
             else:
                 await self._mailer.send(
                     self._email(delivery.key, member, workspace, [notification], zone)
@@ -165,6 +170,31 @@ class Outbox:
                 log.warning("delivery outcome not recorded yet", exc_info=True)
                 await asyncio.sleep(0.5 * attempt)
         return False
+
+    @staticmethod
+    def _confirmation(
+        key: str, member: Member, notification: Notification, zone: str
+    ) -> AddressConfirmation:
+        """The confirmation email of a ``settings email`` request, to the NEW address;
+        a request withdrawn or expired before its email went out is not sent at all."""
+        p = notification.payload
+        address, expires = p.get("address"), p.get("expires_at")
+        if not address or not expires:
+            raise DeliveryFailed("the request names no address", transient=False)
+        if p.get("withdrawn_at") or p.get("confirmed_at"):
+            raise DeliveryFailed(
+                "the request was settled before its email went out", transient=False
+            )
+        return AddressConfirmation(
+            key=key,
+            to=str(address),
+            recipient_name=member.name,
+            recipient_id=member.id,
+            workspace_id=notification.workspace_id,
+            request_id=notification.id,
+            expires_at=datetime.fromisoformat(str(expires)),
+            timezone=zone,
+        )
 
     @staticmethod
     def _email(

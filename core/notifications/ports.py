@@ -113,7 +113,27 @@ class EmailNotice:
     digest: bool = False
 
 
+@dataclass(frozen=True)
+class AddressConfirmation:
+    """The email that proves a member reads a new address: it goes to that address
+    (not to the one on file) with a signed link the adapter makes from these ids."""
+
+    key: str
+    to: str
+    recipient_name: str
+    recipient_id: int
+    workspace_id: int
+    # The request's inbox notification: the link names it, so it is used once.
+    request_id: int
+    expires_at: datetime
+    timezone: str
+
+
 class Mailer(Protocol):
     async def send(self, email: EmailNotice) -> None:
         """Send; raise DeliveryFailed (transient when the server is down or busy)."""
+        ...
+
+    async def send_confirmation(self, email: AddressConfirmation) -> None:
+        """Send the confirmation link; raise DeliveryFailed as ``send`` does."""
         ...

@@ -86,6 +86,10 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
         return [
             Notice(who, NoticeType.MEMBER_REMOVED, event.payload) for who in admins if who != actor
         ]
+    if kind is EventKind.EMAIL_CHANGE_REQUESTED and event.payload.get("member_id"):
+        # The member themself: the notice carries the new address its email goes to.
+        who = int(event.payload["member_id"])
+        return [Notice(who, NoticeType.EMAIL_CONFIRMATION, event.payload)]
     if kind is EventKind.INVITE_RECEIVED and event.payload.get("member_id"):
         return [Notice(int(event.payload["member_id"]), NoticeType.INVITE_RECEIVED, event.payload)]
     changed = event.payload.get("member_id")

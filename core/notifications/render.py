@@ -87,6 +87,14 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
         return Reply(title=f"@{p.get('name')} declined your invitation")
     if kind is NoticeType.ROLE_CHANGED:
         return Reply(title=f"Your role is now {p.get('role')}", text=f"Changed by @{p.get('by')}.")
+    if kind is NoticeType.EMAIL_CONFIRMATION:
+        until = _when(p.get("expires_at"), timezone)
+        return Reply(
+            title=f"📧 Confirm {p.get('address')} for your email",
+            text=f"I sent a link to {p.get('address')}"
+            + (f"; it works until {until}." if until else ".")
+            + " Until you open it, email goes where it went before.",
+        )
     return Reply(title=kind.value.replace("_", " ").capitalize(), text=_quote(p) or None)
 
 

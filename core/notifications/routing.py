@@ -21,6 +21,9 @@ def route(
 ) -> Route:
     """Decide the channels. Presence unknown counts as away: better an extra email
     than a missed one."""
+    if TYPES[notice].email is EmailDefault.ALWAYS:
+        # Asked for by the member and addressed by the notice itself: no choice applies.
+        return Route(chat=False, email=True)
     away = presence is not Presence.PRESENT
     chat = prefs.wants_chat(notice)
     email = has_email and prefs.wants_email(notice)
@@ -33,6 +36,8 @@ def route(
 
 def needs_presence(notice: NoticeType, prefs: Preferences) -> bool:
     """Whether presence can change the route, so it is worth asking the chat surface."""
-    return prefs.wants_email(notice) and (
-        TYPES[notice].email is EmailDefault.PRESENCE or prefs.email_only_when_away
+    return (
+        TYPES[notice].email is not EmailDefault.ALWAYS
+        and prefs.wants_email(notice)
+        and (TYPES[notice].email is EmailDefault.PRESENCE or prefs.email_only_when_away)
     )

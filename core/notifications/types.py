@@ -20,6 +20,9 @@ class EmailDefault(StrEnum):
     NEVER = "never"
     # Email only when the member is away; when present, the DM is enough.
     PRESENCE = "presence"
+    # Always by email and only by email, to the address the notice names, whatever the
+    # preferences: a message the member asked for (an address confirmation), not news.
+    ALWAYS = "always"
 
 
 class NoticeType(StrEnum):
@@ -46,6 +49,7 @@ class NoticeType(StrEnum):
     INVITE_DECLINED = "invite_declined"
     REVIEW_OVERDUE = "review_overdue"
     POST_CREATED = "post_created"
+    EMAIL_CONFIRMATION = "email_confirmation"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ TYPES: dict[NoticeType, TypeSpec] = {
         *_specs(C.AI, E.NEVER, N.POST_READY),
         *_specs(C.SYSTEM, E.ON, N.ACCOUNT_DISCONNECTED, N.TOKEN_EXPIRING),
         *_specs(C.SYSTEM, E.ON, N.STORAGE_LIMIT, N.PLAN_LIMITS),
+        # The link that confirms a new address (`settings email …`): not a choice.
+        TypeSpec(N.EMAIL_CONFIRMATION, C.SYSTEM, E.ALWAYS),
         *_specs(
             C.APPROVAL,
             E.ON,
@@ -102,10 +108,16 @@ TYPES: dict[NoticeType, TypeSpec] = {
 
 
 def types_named(word: str) -> list[NoticeType]:
-    """A notice type, or every type of a category, by the name a member types."""
+    """A notice type, or every type of a category, by the name a member types; types
+    that are no one's choice (``ALWAYS``) are not named."""
     key = word.strip().lower().replace("-", "_")
-    if key in {t.value for t in NoticeType}:
+    if key in {t.value for t in chosen_types()}:
         return [NoticeType(key)]
     if key in {c.value for c in Category}:
-        return [t for t, spec in TYPES.items() if spec.category is Category(key)]
+        return [t for t in chosen_types() if TYPES[t].category is Category(key)]
     return []
+
+
+def chosen_types() -> list[NoticeType]:
+    """The types a member's preferences apply to (all but the ``ALWAYS`` ones)."""
+    return [t for t, spec in TYPES.items() if spec.email is not EmailDefault.ALWAYS]

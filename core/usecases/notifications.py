@@ -7,7 +7,7 @@ from typing import Literal
 from core.errors import NotFound, ValidationFailed
 from core.notifications.model import EmailMode, Notification, Preferences
 from core.notifications.ports import InboxFilter, InboxStatus
-from core.notifications.types import TYPES, Category, NoticeType, types_named
+from core.notifications.types import TYPES, Category, NoticeType, chosen_types, types_named
 from core.ports import UnitOfWork
 from core.roles import Action
 from core.timeparse import parse_moment
@@ -159,7 +159,7 @@ async def unsubscribe(
 
 def _topics(words: Sequence[str]) -> list[NoticeType]:
     if not words or list(words) == ["all"]:
-        return list(NoticeType)
+        return chosen_types()
     found: list[NoticeType] = []
     for word in words:
         named = types_named(word)

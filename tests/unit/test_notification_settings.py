@@ -13,7 +13,7 @@ from bot.commands.grammar import parse
 from bot.console.render import render_text
 from bot.slack.blocks import MAX_FIELD_TEXT, MAX_MESSAGE_BLOCKS, MAX_TEXT, to_blocks
 from core.messages import Reply
-from core.notifications.types import TYPES, Category, EmailDefault
+from core.notifications.types import TYPES, Category, EmailDefault, chosen_types
 from tests.unit.conftest import World
 
 
@@ -42,7 +42,9 @@ def states(reply: Reply) -> dict[str, str]:
 async def test_every_type_is_listed_with_what_chat_and_email_do(world: World) -> None:
     reply = await say(world, "settings notifications")
     shown = states(reply)
-    assert set(shown) == {t.value for t in TYPES}, "every type, by the name commands take"
+    # Every type a member chooses for (an address confirmation is no one's choice).
+    assert set(shown) == {t.value for t in chosen_types()}, "every type, by the name commands take"
+    assert "email_confirmation" not in shown
     assert shown["post_published"] == "chat on · email on"
     assert shown["post_failed"] == "chat on · email on"
     assert shown["post_scheduled"] == "chat on · email off"
@@ -140,7 +142,7 @@ async def test_console_and_slack_draw_it_within_slacks_limits(
             assert len(field["text"]) <= MAX_FIELD_TEXT
     # The whole list reads as one section, not cut and not split into columns.
     listing = [b["text"]["text"] for b in sections if "text" in b]
-    assert len(listing) == 1 and all(f"({t.value})" in listing[0] for t in TYPES)
+    assert len(listing) == 1 and all(f"({t.value})" in listing[0] for t in chosen_types())
     assert not any(b["type"] == "context" and "not shown" in str(b) for b in blocks)
     never = [t for t, spec in TYPES.items() if spec.email is EmailDefault.NEVER]
     assert all(f"({t.value}): chat " in listing[0] for t in never)

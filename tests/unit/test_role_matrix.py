@@ -71,6 +71,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "archive all": EVERYONE,
     "settings": EVERYONE,
     "settings timezone Europe/Paris": EVERYONE,
+    "settings email me@example.org": EVERYONE,
     "settings notifications": EVERYONE,
     "settings approvals on": ADMINS,
     "settings limit 50": ADMINS,

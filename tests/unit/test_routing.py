@@ -19,6 +19,8 @@ EMAIL_DEFAULT = {
     N.COMMENT_REPLY: "presence", N.INVITE_RECEIVED: "on", N.MEMBER_JOINED: "on",
     N.MEMBER_REMOVED: "on", N.ROLE_CHANGED: "on", N.INVITE_DECLINED: "on",
     N.REVIEW_OVERDUE: "on", N.POST_CREATED: "off",
+    # Not in DESIGN §3: the link `settings email` sends, always and only by email.
+    N.EMAIL_CONFIRMATION: "always",
 }  # fmt: skip
 # Opt-in types are silent on every channel until the member turns them on.
 OPT_IN = {N.POST_CREATED}
@@ -32,6 +34,7 @@ CATEGORY = {
     N.COMMENT_REPLY: "comments", N.INVITE_RECEIVED: "team", N.MEMBER_JOINED: "team",
     N.MEMBER_REMOVED: "team", N.ROLE_CHANGED: "team", N.INVITE_DECLINED: "team",
     N.REVIEW_OVERDUE: "approval", N.POST_CREATED: "approval",
+    N.EMAIL_CONFIRMATION: "system",
 }  # fmt: skip
 
 
@@ -53,9 +56,12 @@ def expected(
 ) -> Route:
     """The rule in words: a DM unless chat is off; email per the type's toggle (never for
     chat-only types), only when away for comment types or with "only when away", and
-    unknown presence is away."""
+    unknown presence is away; an "always" type is email only, whatever the choices."""
     away = presence is not Presence.PRESENT
     default = EMAIL_DEFAULT[notice]
+    if default == "always":
+        # To the address the notice names, whatever the preferences; never a DM.
+        return Route(chat=False, email=True)
     if default == "never":
         email = False
     else:
