@@ -696,6 +696,11 @@ class RecordingChat:
         self.sent: list[tuple[str, Reply, str]] = []
         self.presence_of: dict[str, Presence] = {}
         self.failures: list[DeliveryFailed] = []
+        # Names whose DMs are refused for good (Discord's 50007, Slack's channel_not_found).
+        self.closed: dict[str, str] = {}
+
+    def refuse_for_good(self, name: str, reason: str = "cannot send messages to this user") -> None:
+        self.closed[name] = reason
 
     def reaches(self, member: Member) -> bool:
         return True
@@ -704,6 +709,8 @@ class RecordingChat:
         return self.presence_of.get(member.name, Presence.UNKNOWN)
 
     async def send_dm(self, member: Member, message: Reply, key: str) -> None:
+        if member.name in self.closed:
+            raise DeliveryFailed(self.closed[member.name], transient=False)
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((member.name, message, key))

@@ -4,10 +4,16 @@ A delivery is claimed with a lease (status ``sending``); a dispatcher that dies
 mid-send leaves it to be re-claimed when the lease ends, so nothing is lost. The
 result is written with a version check, so a slow dispatcher whose lease was taken
 over cannot overwrite the newer outcome.
+
+A chat DM refused for good (the member blocks DMs, left the server, has no identity
+the bot reaches) is not the end of its notice: in the transaction that records the
+failure, an email delivery is added when the member has an address and the notice has
+none yet, so chat's closed door never loses a notice that email could carry.
 """
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +25,7 @@ from core.notifications.ports import AddressConfirmation, DeliveryFailed, EmailN
 from core.notifications.render import render, subject_of
 from core.notifications.types import NoticeType
 from core.observe import NO_METER, Meter
-from core.ports import Clock, UnitOfWorkFactory
+from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.workspace import Member, Workspace
 
 log = logging.getLogger(__name__)
@@ -118,10 +124,20 @@ class Outbox:
                     self._email(delivery.key, member, workspace, [notification], zone)
                 )
         except DeliveryFailed as failed:
+            if delivery.channel is Channel.CHAT_DM and not failed.transient:
+                return await self._settle(delivery, failed, instead=notification)
             return await self._settle(delivery, failed)
         return await self._settle(delivery, None)
 
-    async def _settle(self, delivery: Delivery, failure: DeliveryFailed | None) -> bool:
+    async def _settle(
+        self,
+        delivery: Delivery,
+        failure: DeliveryFailed | None,
+        *,
+        instead: Notification | None = None,
+    ) -> bool:
+        """Record the outcome. ``instead``: the notice of a DM refused for good, which
+        gets an email delivery in the same transaction when it can have one."""
         now = self._clock.now()
         delivery.attempts += 1
         delivery.lease_until = None
@@ -138,8 +154,22 @@ class Outbox:
         else:
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = failure.reason
-        if not await self._record(delivery):
+        rerouted: list[bool] = []
+        before = None
+        if instead is not None and failure is not None and not failure.transient:
+            notice, reason = instead, failure.reason
+
+            async def email_instead(uow: UnitOfWork) -> None:
+                rerouted[:] = [await self._email_instead(uow, delivery, notice, reason)]
+
+            before = email_instead
+        if not await self._record(delivery, before=before):
             return False
+        if rerouted == [False]:
+            log.warning(
+                "notice left in the inbox only",
+                extra={"delivery_id": delivery.id, "reason": delivery.last_error},
+            )
         outcome = "sent" if failure is None else "retry" if failure.transient else "failed"
         self._meter.count("deliveries", channel=delivery.channel.value, outcome=outcome)
         log.info(
@@ -154,12 +184,21 @@ class Outbox:
         )
         return failure is None
 
-    async def _record(self, delivery: Delivery, tries: int = 3) -> bool:
+    async def _record(
+        self,
+        delivery: Delivery,
+        tries: int = 3,
+        *,
+        before: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+    ) -> bool:
         """Write the outcome; after a send, a failed write is retried here rather than
-        leaving the delivery to be sent again when its lease ends."""
+        leaving the delivery to be sent again when its lease ends. ``before`` writes
+        what must commit with the outcome (and only if the version check passes)."""
         for attempt in range(1, tries + 1):
             try:
                 async with self._uow() as uow:
+                    if before is not None:
+                        await before(uow)
                     if not await uow.deliveries.compare_and_set(delivery):
                         return False
                     await uow.commit()
@@ -170,6 +209,43 @@ class Outbox:
                 log.warning("delivery outcome not recorded yet", exc_info=True)
                 await asyncio.sleep(0.5 * attempt)
         return False
+
+    async def _email_instead(
+        self, uow: UnitOfWork, delivery: Delivery, notification: Notification, reason: str
+    ) -> bool:
+        """Chat is closed for good: add an email delivery (due now, ignoring the type's
+        email default, presence and digest, since chat was the way and it is shut) unless
+        the member has no address, the notice has an email delivery already, or the
+        member turned email off for this type (an unsubscribe link does that). Says why
+        in the DM's ``last_error``; True when an email now carries the notice."""
+        member = await uow.members.get(delivery.recipient_id)
+        existing = await uow.deliveries.of_notification(notification.id)
+        if any(d.channel is Channel.EMAIL for d in existing):
+            delivery.last_error = f"{reason}; its email delivery carries the notice"
+            return True
+        if member is None or not member.email:
+            delivery.last_error = (
+                f"{reason}; no email address either: the notice stays in the inbox"
+            )
+            return False
+        prefs = await uow.preferences.get(member.id)
+        if prefs.email.get(notification.type) is False:
+            delivery.last_error = (
+                f"{reason}; email is off for this type: the notice stays in the inbox"
+            )
+            return False
+        now = self._clock.now()
+        await uow.deliveries.add(
+            Delivery(
+                notification_id=notification.id,
+                channel=Channel.EMAIL,
+                recipient_id=member.id,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        delivery.last_error = f"{reason}; sent by email instead"
+        return True
 
     @staticmethod
     def _confirmation(
