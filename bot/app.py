@@ -37,6 +37,7 @@ from core.scheduling.tick import Ticker
 from core.usecases.context import Services
 from platforms.directory import Platforms
 from platforms.sandbox import SandboxClient
+from platforms.webhook import WebhookClient
 from storage.crypto import CredentialCipher
 from storage.engine import create_engine_for, session_factory
 from storage.migrate import upgrade_engine
@@ -72,6 +73,7 @@ class App:
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     meter: Meter = NO_METER
     processes: SqlProcessRegistry | None = None
+    webhooks: WebhookClient = field(default_factory=WebhookClient)
     _heartbeat: "asyncio.Task[None] | None" = None
 
     async def start(self) -> None:
@@ -147,6 +149,7 @@ class App:
             await self.slack.aclose()
         if self.discord is not None:
             await self.discord.aclose()
+        await self.webhooks.aclose()
         await self.engine.dispose()
 
 
@@ -173,7 +176,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     uow = SqlUnitOfWorkFactory(session_factory(engine), cipher)
-    platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir)})
+    webhooks = WebhookClient(settings.private_hosts_allowed)
+    platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir), "webhook": webhooks})
     registry = new_registry()
     meter = PrometheusMeter(registry)
     processes = SqlProcessRegistry(session_factory(engine), secrets.token_hex(8))
@@ -206,6 +210,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         registry,
         meter,
         processes,
+        webhooks,
     )
 
 

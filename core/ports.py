@@ -305,6 +305,8 @@ class PublishRequest:
     media: Sequence[str] = ()
     idempotency_key: str = ""
     labels: Sequence[str] = field(default_factory=tuple)
+    # The post's short number in its workspace (what a webhook receiver is told).
+    post_number: int = 0
 
 
 @dataclass(frozen=True)

@@ -252,11 +252,22 @@ async def _retry(req: rq.Retry, ctx: Context) -> Reply:
 @handles(rq.Accounts)
 async def _accounts(req: rq.Accounts, ctx: Context) -> Reply:
     svc, actor = ctx.services, ctx.actor
+    if req.action == "add" and req.platform == "webhook" and req.name and req.url:
+        # A URL typed in chat must not lead inside the operator's network.
+        await ctx.media([req.url])
+        account = await accounts.add_webhook_account(svc, actor, req.name, req.url, req.secret)
+        signed = "signed with your secret" if req.secret else "unsigned (add `secret <secret>`)"
+        return Reply(
+            text=f"Added webhook account {account.name}: each post goes to {account.handle}, "
+            f"{signed}.",
+            tone=Tone.SUCCESS,
+        )
     if req.action == "add":
         if req.platform != "sandbox" or not req.name:
             return error(
-                "Only sandbox accounts can be added by name: `accounts add sandbox <name>`; "
-                "real platforms use `accounts connect <platform>`."
+                "Only sandbox and webhook accounts can be added by name: `accounts add sandbox "
+                "<name>`, `accounts add webhook <name> <URL> [secret <secret>]`; real "
+                "platforms use `accounts connect <platform>`."
             )
         account = await accounts.add_sandbox_account(svc, actor, req.name)
         return Reply(

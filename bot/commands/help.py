@@ -179,11 +179,19 @@ HELP: dict[str, CommandHelp] = {
         INBOX,
     ),
     "accounts": CommandHelp(
-        "accounts [list | add sandbox <name> | connect <platform> | remove <account>"
+        "accounts [list | add sandbox <name> | add webhook <name> <URL> [secret <secret>]"
+        " | connect <platform> | remove <account>"
         " | mode <sandbox account> ok|fail|auth-fail|flaky|slow]",
         "List the social accounts posts go to; owners and admins add, connect or remove them. "
-        "A sandbox account's mode makes it fail on purpose, to see a partial publish.",
-        ("accounts", "accounts add sandbox brand", "accounts mode brand fail"),
+        "A webhook account POSTs each post as JSON signed per Standard Webhooks (Zapier, n8n, "
+        "Make, your own service). A sandbox account's mode makes it fail on purpose.",
+        (
+            "accounts",
+            "accounts add sandbox brand",
+            "accounts add webhook zapier https://hooks.zapier.com/hooks/catch/1/abc "
+            "secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "accounts mode brand fail",
+        ),
         WORKSPACE,
     ),
     "settings": CommandHelp(

@@ -186,6 +186,9 @@ class Accounts:
     platform: str | None = None
     name: str | None = None
     mode: str | None = None
+    # ``accounts add webhook <name> <URL> [secret <secret>]``
+    url: str | None = None
+    secret: str | None = None
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ def accounts(args: Args) -> Request:
     if action == "add":
         like = "accounts add sandbox brand"
         platform = args.need("a platform and a name", like).text.strip().lower()
+        if platform == "webhook":
+            return _webhook(args)
         name = args.need("a name for the account", like).text.strip()
         args.end("a platform and one name (quote a name with spaces)", like)
         return Accounts("add", platform, name)
@@ -99,6 +101,20 @@ def accounts(args: Args) -> Request:
         return Accounts("mode", name=name, mode=mode)
     args.end("nothing more", "accounts list")
     return Accounts()
+
+
+def _webhook(args: Args) -> Request:
+    """``accounts add webhook <name> <URL> [secret <secret>]``."""
+    like = "accounts add webhook zapier https://hooks.example.org/trypost secret whsec_…"
+    name = args.need("a name and a URL", like).text.strip()
+    url = args.need("the URL to post to", like).text.strip()
+    secret = None
+    if args.peek() is not None:
+        if not args.need("`secret <secret>`", like).is_word("secret"):
+            raise ParseError(f"After the URL only `secret <secret>` may follow, like `{like}`.")
+        secret = args.need("the secret after `secret`", like).text.strip()
+    args.end("a name, a URL and at most a secret", like)
+    return Accounts("add", "webhook", name, url=url, secret=secret)
 
 
 def labels(args: Args) -> Request:

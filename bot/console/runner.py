@@ -10,6 +10,7 @@ the working folder (beside ``trypost.db`` by default).
 
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -102,6 +103,14 @@ async def _read_line() -> str | None:
     return line.rstrip("\n") if line else None
 
 
+_SECRET = re.compile(r"(\bsecret\s+)(\S+)", re.IGNORECASE)
+
+
+def masked(line: str) -> str:
+    """The line as echoed into a transcript: a webhook secret shows as •••."""
+    return _SECRET.sub(r"\1•••", line)
+
+
 async def _scripted(app: App, name: str) -> None:
     async def ask(prompt: str) -> str | None:
         answer = await _read_line()
@@ -112,7 +121,7 @@ async def _scripted(app: App, name: str) -> None:
     await session.start(name)
     while (line := await _read_line()) is not None:
         if line.strip():
-            _say(f"› {line}")
+            _say(f"› {masked(line)}")
         if not await session.handle(line):
             break
 

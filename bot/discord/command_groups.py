@@ -87,11 +87,26 @@ def _accounts(
     async def list_(interaction: discord.Interaction) -> None:
         await run(interaction, parse("accounts list"))
 
-    @group.command(description="Add an account by name (sandbox)")
-    @app_commands.describe(platform="The platform", name="A name for it")
+    @group.command(description="Add a sandbox or webhook account by name")
+    @app_commands.describe(
+        platform="The platform",
+        name="A name for it",
+        url="webhook: the URL each post is sent to",
+        secret="webhook: the signing secret (whsec_… or any text)",
+    )
     async def add(
-        interaction: discord.Interaction, platform: Literal["sandbox"], name: str
+        interaction: discord.Interaction,
+        platform: Literal["sandbox", "webhook"],
+        name: str,
+        url: str | None = None,
+        secret: str | None = None,
     ) -> None:
+        if platform == "webhook":
+            if not url:
+                await listeners.refuse(interaction, "A webhook account needs its `url`.")
+                return
+            await run(interaction, rq.Accounts("add", "webhook", name, url=url, secret=secret))
+            return
         await run(interaction, parse(line("accounts", "add", platform, name)))
 
     @group.command(description="Connect an account on a platform")

@@ -136,6 +136,7 @@ class Publisher:
             media=tuple(post.media),
             idempotency_key=entry.idempotency_key,
             labels=tuple(post.labels),
+            post_number=post.number,
         )
         try:
             client = self._platforms.client_for(entry.platform)

@@ -1,7 +1,9 @@
 """Use cases for social accounts."""
 
+import re
 import secrets
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from core.accounts import AccountStatus, SocialAccount
 from core.errors import NotFound, ValidationFailed
@@ -26,13 +28,21 @@ async def list_accounts(svc: Services, actor: Actor) -> list[SocialAccount]:
         return await uow.accounts.list(actor.workspace_id)
 
 
-async def add_sandbox_account(svc: Services, actor: Actor, name: str) -> SocialAccount:
-    """A sandbox account publishes to a local folder: the way to try the bot."""
-    name = name.strip().lstrip("@")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def usable_name(raw: str) -> str:
+    name = raw.strip().lstrip("@")
     if not name or not name.replace("-", "").replace("_", "").isalnum() or len(name) > 40:
         raise ValidationFailed(
             f"“{name}” is not a usable account name: use letters, digits, '-' or '_'."
         )
+    return name
+
+
+async def add_sandbox_account(svc: Services, actor: Actor, name: str) -> SocialAccount:
+    """A sandbox account publishes to a local folder: the way to try the bot."""
+    name = usable_name(name)
     async with svc.uow() as uow:
         _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
         if await uow.accounts.by_name(actor.workspace_id, name):
@@ -91,4 +101,37 @@ async def _find(uow: UnitOfWork, workspace_id: int, name: str) -> SocialAccount:
     account = await uow.accounts.by_name(workspace_id, name.lstrip("@"))
     if account is None:
         raise NotFound(f"There is no account called “{name}”; `accounts` lists them.")
+    return account
+
+
+async def add_webhook_account(
+    svc: Services, actor: Actor, name: str, url: str, secret: str | None
+) -> SocialAccount:
+    """A webhook account POSTs each post as signed JSON to ``url`` (Standard Webhooks).
+
+    The secret is ``whsec_`` + base64 as the spec writes it, or any other text, used as
+    its UTF-8 bytes; without one the posts go unsigned (a secret typed in chat is never
+    said back, so none is made up here).
+    """
+    name = usable_name(name)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(f"“{url}” is not an http:// or https:// URL to post to.")
+    if secret and secret.startswith("whsec_") and not _BASE64.fullmatch(secret[6:]):
+        raise ValidationFailed("A `whsec_` secret must be base64 after the prefix.")
+    async with svc.uow() as uow:
+        _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
+        if await uow.accounts.by_name(actor.workspace_id, name):
+            raise ValidationFailed(f"There is already an account called “{name}”.")
+        account = await uow.accounts.add(
+            SocialAccount(
+                workspace_id=actor.workspace_id,
+                platform="webhook",
+                name=name,
+                handle=parts.hostname,
+                credentials={"url": url, "secret": secret or ""},
+                owner_member_id=member.id,
+            )
+        )
+        await uow.commit()
     return account

@@ -47,8 +47,9 @@ def run_console(
     as_name: str = "alice",
     clock: str | None = START,
     command: str = "console",
+    env: dict[str, str] | None = None,
 ) -> Transcript:
-    env = console_env()
+    env = {**console_env(), **(env or {})}
     args = [sys.executable, "-m", "bot", command]
     if command == "console":
         args += ["--as", as_name]

@@ -161,6 +161,14 @@ VALID: list[tuple[str, Request]] = [
     ("accounts", Accounts()),
     ("accounts list", Accounts()),
     ("accounts add sandbox brand", Accounts("add", "sandbox", "brand")),
+    (
+        "accounts add webhook zap https://h.example/x secret whsec_abc=",
+        Accounts("add", "webhook", "zap", url="https://h.example/x", secret="whsec_abc="),
+    ),
+    (
+        "accounts add webhook zap https://h.example/x",
+        Accounts("add", "webhook", "zap", url="https://h.example/x"),
+    ),
     ('accounts add Sandbox "Brand Two"', Accounts("add", "sandbox", "Brand Two")),
     ("accounts connect mastodon", Accounts("connect", "mastodon")),
     ("accounts remove brand", Accounts("remove", None, "brand")),
@@ -288,6 +296,8 @@ INVALID: list[tuple[str, str]] = [
     # accounts, labels
     ("accounts ad sandbox x", "Did you mean `add`?"),
     ("accounts add sandbox", "`accounts add` needs a name for the account"),
+    ("accounts add webhook zap", "needs the URL to post to"),
+    ("accounts add webhook zap https://h.example/x token t", "only `secret <secret>`"),
     ("accounts add", "`accounts add` needs a platform and a name"),
     ("accounts add sandbox two words", "quote a name with spaces"),
     ("accounts connect", "`accounts connect` needs a platform"),
