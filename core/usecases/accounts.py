@@ -43,6 +43,20 @@ def usable_name(raw: str) -> str:
 async def add_sandbox_account(svc: Services, actor: Actor, name: str) -> SocialAccount:
     """A sandbox account publishes to a local folder: the way to try the bot."""
     name = usable_name(name)
+    # A token like any platform's, so sandbox accounts exercise encryption too.
+    credentials = {"token": secrets.token_urlsafe(24), "mode": SandboxMode.OK}
+    return await _add(svc, actor, "sandbox", name, f"@{name}", credentials)
+
+
+async def _add(
+    svc: Services,
+    actor: Actor,
+    platform: str,
+    name: str,
+    handle: str,
+    credentials: dict[str, str],
+) -> SocialAccount:
+    """An account added by name (owners and admins), names unique in the workspace."""
     async with svc.uow() as uow:
         _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
         if await uow.accounts.by_name(actor.workspace_id, name):
@@ -50,11 +64,10 @@ async def add_sandbox_account(svc: Services, actor: Actor, name: str) -> SocialA
         account = await uow.accounts.add(
             SocialAccount(
                 workspace_id=actor.workspace_id,
-                platform="sandbox",
+                platform=platform,
                 name=name,
-                handle=f"@{name}",
-                # A token like any platform's, so sandbox accounts exercise encryption too.
-                credentials={"token": secrets.token_urlsafe(24), "mode": SandboxMode.OK},
+                handle=handle,
+                credentials=credentials,
                 owner_member_id=member.id,
             )
         )
@@ -119,19 +132,5 @@ async def add_webhook_account(
         raise ValidationFailed(f"“{url}” is not an http:// or https:// URL to post to.")
     if secret and secret.startswith("whsec_") and not _BASE64.fullmatch(secret[6:]):
         raise ValidationFailed("A `whsec_` secret must be base64 after the prefix.")
-    async with svc.uow() as uow:
-        _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
-        if await uow.accounts.by_name(actor.workspace_id, name):
-            raise ValidationFailed(f"There is already an account called “{name}”.")
-        account = await uow.accounts.add(
-            SocialAccount(
-                workspace_id=actor.workspace_id,
-                platform="webhook",
-                name=name,
-                handle=parts.hostname,
-                credentials={"url": url, "secret": secret or ""},
-                owner_member_id=member.id,
-            )
-        )
-        await uow.commit()
-    return account
+    credentials = {"url": url, "secret": secret or ""}
+    return await _add(svc, actor, "webhook", name, parts.hostname, credentials)

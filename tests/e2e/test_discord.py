@@ -82,7 +82,7 @@ async def test_strangers_other_guilds_and_dms_are_refused(tmp_path: Path) -> Non
         payload.update(channel=dm["channel"], user=dm["user"], context=1)
         payload["data"].pop("guild_id")
         answer = await bot.settled(await bot.discord.interact(payload))
-        assert not answer.answers or "in your server" in answer.texts()
+        assert "in your server" in answer.texts()
 
 
 async def test_a_discord_role_grants_a_trypost_role(tmp_path: Path) -> None:
@@ -203,3 +203,9 @@ async def _member(bot: DiscordBot, name: str) -> Member:
         found = await uow.members.by_name(workspace.id, name)
     assert found is not None
     return found
+
+
+async def test_global_commands_are_registered_once_and_not_per_guild(tmp_path: Path) -> None:
+    async with discord_bot(tmp_path, PEOPLE, discord_commands="global") as bot:
+        assert [c["name"] for c in bot.discord.commands[None]] == ["trypost"]
+        assert bot.guild.id not in bot.discord.commands
