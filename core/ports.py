@@ -5,7 +5,7 @@ Storage, platform clients and the clock implement these; the composition root
 ``tests/fakes.py``.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -299,14 +299,42 @@ class UnitOfWorkFactory(Protocol):
 
 
 @dataclass(frozen=True)
+class MediaFile:
+    """One stored media file of a post, as a platform client uploads it.
+
+    ``path`` is a file in the media store (named by content hash, never changed once
+    written); the rest was read from its bytes when it was stored.
+    """
+
+    path: str
+    content_type: str
+    size: int
+    sha256: str
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+
+@dataclass(frozen=True)
 class PublishRequest:
     account: SocialAccount
     text: str
+    # What the post was given after ``with``, as written (links, file names).
     media: Sequence[str] = ()
     idempotency_key: str = ""
     labels: Sequence[str] = field(default_factory=tuple)
     # The post's short number in its workspace (what a webhook receiver is told).
     post_number: int = 0
+    # The stored files behind ``media``, in the same order, for clients that upload.
+    files: Sequence[MediaFile] = ()
 
 
 @dataclass(frozen=True)
@@ -341,6 +369,25 @@ class AuthPlatformError(PermanentPlatformError):
 
 class PlatformClient(Protocol):
     async def publish(self, request: PublishRequest) -> PublishResult: ...
+
+
+class CredentialSaver(Protocol):
+    """Writes an account's renewed credentials (a refreshed session) at once, before
+    they are used: a rotated refresh token must never be lost."""
+
+    async def __call__(self, account_id: int, credentials: Mapping[str, str]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConnectedIdentity:
+    """What a platform says an account is, once its credentials were proven to work."""
+
+    # The account's name in the workspace, e.g. ``@alice@example.social``.
+    name: str
+    handle: str
+    credentials: dict[str, str] = field(repr=False)
+    # The platform's own limit for this account (Mastodon instances set theirs).
+    max_chars: int | None = None
 
 
 class PlatformDirectory(Protocol):

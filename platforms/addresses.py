@@ -53,3 +53,32 @@ def _public(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+async def check_api_base(url: str, allowed_hosts: Collection[str] = ()) -> str:
+    """An instance or PDS URL typed in chat, made safe to call: https to public
+    addresses (or hosts the operator allowed); plain http only to a loopback host the
+    operator allowed (a test fake, a local instance). Returns it without a trailing
+    slash; raises ValidationFailed with a reason a member can act on."""
+    base = url.strip().rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(f"“{url}” is not an https:// address.")
+    if parts.path or parts.query or parts.fragment:
+        raise ValidationFailed(f"Give the address alone, without a path: “{url}”.")
+    if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname):
+        raise ValidationFailed(f"“{url}” must use https:// (plain http is for loopback only).")
+    await refuse_inward_url(base, allowed_hosts)
+    return base
