@@ -8,9 +8,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -18,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.commands.connect import Connect
 from bot.discord.surface import DiscordSurface, discord_configured
 from bot.email.factory import build_mailer
 from bot.email.links import LinkSigner
@@ -25,21 +28,26 @@ from bot.metrics import PrometheusMeter, metrics_handler, new_registry, request_
 from bot.settings import Settings
 from bot.slack.surface import SlackSurface, build_slack, slack_configured
 from bot.web import create_web_app
+from bot.web_connect import add_connect_routes
 from core.clock import SystemClock
 from core.notifications.gateways import ChatGateways
 from core.notifications.outbox import Outbox
 from core.notifications.projector import Projector
 from core.observe import NO_METER, Meter
-from core.ports import Clock
+from core.ports import Clock, CredentialSaver
 from core.scheduling.publisher import Publisher
 from core.scheduling.runner import MinuteScheduler
 from core.scheduling.tick import Ticker
+from core.usecases.connect import save_credentials
 from core.usecases.context import Services
+from platforms.bluesky import BlueskyClient
 from platforms.directory import Platforms
+from platforms.mastodon import MastodonClient
 from platforms.sandbox import SandboxClient
 from platforms.webhook import WebhookClient
 from storage.crypto import CredentialCipher
 from storage.engine import create_engine_for, session_factory
+from storage.media_files import FileMediaStore
 from storage.migrate import upgrade_engine
 from storage.processes import HEARTBEAT, SqlProcessRegistry
 from storage.uow import SqlUnitOfWorkFactory
@@ -48,6 +56,25 @@ log = logging.getLogger(__name__)
 
 # The one task that runs until the app closes; the drain at exit does not wait for it.
 HEARTBEAT_TASK = "trypost-heartbeat"
+
+
+class Closable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+def _credential_saver(uow: SqlUnitOfWorkFactory, clock: Clock) -> CredentialSaver:
+    """Renewed sessions go straight to the database, before they are used."""
+    services = Services(uow, clock, _NoTrigger())
+
+    async def save(account_id: int, credentials: Mapping[str, str]) -> None:
+        await save_credentials(services, account_id, dict(credentials))
+
+    return save
+
+
+class _NoTrigger:
+    async def post_ready(self, post_id: int) -> None:
+        """Saving credentials never publishes."""
 
 
 class SettingError(Exception):
@@ -73,7 +100,10 @@ class App:
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     meter: Meter = NO_METER
     processes: SqlProcessRegistry | None = None
-    webhooks: WebhookClient = field(default_factory=WebhookClient)
+    # Platform clients holding HTTP sessions, closed with the app.
+    platform_clients: tuple[Closable, ...] = ()
+    # Where connect links point and which typed addresses they may reach.
+    connect: Connect = field(default_factory=Connect)
     _heartbeat: "asyncio.Task[None] | None" = None
 
     async def start(self) -> None:
@@ -127,6 +157,7 @@ class App:
         app = create_web_app(self.services, self.links, lambda: self.health(scheduler))
         app.middlewares.insert(0, request_timer(self.meter))
         app.router.add_get("/metrics", metrics_handler(self.metrics_registry))
+        add_connect_routes(app, self.services, self.connect)
         if self.slack is not None:
             self.slack.mount(app)
         return app
@@ -149,7 +180,8 @@ class App:
             await self.slack.aclose()
         if self.discord is not None:
             await self.discord.aclose()
-        await self.webhooks.aclose()
+        for client in self.platform_clients:
+            await client.aclose()
         await self.engine.dispose()
 
 
@@ -176,17 +208,31 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     uow = SqlUnitOfWorkFactory(session_factory(engine), cipher)
-    webhooks = WebhookClient(settings.private_hosts_allowed)
-    platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir), "webhook": webhooks})
+    hosts = settings.private_hosts_allowed
+    media = FileMediaStore(settings.media_dir)
+    clients: dict[str, Any] = {
+        "webhook": WebhookClient(hosts),
+        "mastodon": MastodonClient(hosts),
+        "bluesky": BlueskyClient(_credential_saver(uow, clock), hosts),
+    }
+    platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir), **clients})
     registry = new_registry()
     meter = PrometheusMeter(registry)
     processes = SqlProcessRegistry(session_factory(engine), secrets.token_hex(8))
     publisher = Publisher(
-        uow, platforms, clock, meter=meter, process_id=processes.process_id, liveness=processes
+        uow,
+        platforms,
+        clock,
+        meter=meter,
+        process_id=processes.process_id,
+        liveness=processes,
+        media_path=media.path,
     )
     ticker = Ticker(uow, clock, publisher, meter=meter)
     chat = ChatGateways()
-    services = Services(uow, clock, publisher)
+    services = Services(
+        uow, clock, publisher, media_files=media, media_quota=settings.media_quota_mb * 1_000_000
+    )
     slack = build_slack(settings, services, engine, cipher) if slack_configured(settings) else None
     if slack is not None:
         chat.add(slack.chat)
@@ -210,7 +256,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         registry,
         meter,
         processes,
-        webhooks,
+        tuple(clients.values()),
+        Connect.from_settings(settings),
     )
 
 

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     )
     sandbox_dir: Path = Field(Path("sandbox-posts"), validation_alias=_env("TRYPOST_SANDBOX_DIR"))
     media_dir: Path = Field(Path("media"), validation_alias=_env("TRYPOST_MEDIA_DIR"))
+    # What each workspace may keep in the media store, in megabytes (10^6 bytes).
+    media_quota_mb: int = Field(1000, ge=1, validation_alias=_env("TRYPOST_MEDIA_QUOTA_MB"))
     outbox_dir: Path = Field(Path("outbox"), validation_alias=_env("TRYPOST_OUTBOX_DIR"))
     # Hosts that links from chat (media, webhooks) may reach although they resolve to a
     # private or local address; comma-separated. Empty: none.

@@ -142,7 +142,7 @@ class _Pages:
         except BadLink:
             return _bad_link()
         question = f"Stop email about {_kinds(asked.categories)}?"
-        return _page("page_unsubscribe.html.j2", {"question": question})
+        return page("page_unsubscribe.html.j2", {"question": question})
 
     async def unsubscribe(self, request: web.Request) -> web.Response:
         """The form's POST and the RFC 8058 one-click POST (``List-Unsubscribe=One-Click``)
@@ -154,7 +154,7 @@ class _Pages:
         try:
             await unsubscribe(self._services, asked.member_id, asked.categories)
         except NotFound as missing:
-            return _problem(404, "Nothing to unsubscribe", missing.message)
+            return problem_page(404, "Nothing to unsubscribe", missing.message)
         log.info(
             "unsubscribed",
             extra={
@@ -163,7 +163,7 @@ class _Pages:
             },
         )
         done = f"You will get no more email about {_kinds(asked.categories)}."
-        return _page("page_unsubscribed.html.j2", {"done": done})
+        return page("page_unsubscribed.html.j2", {"done": done})
 
     async def post(self, request: web.Request) -> web.Response:
         try:
@@ -173,12 +173,12 @@ class _Pages:
         try:
             details = await post_for_link(self._services, ref.workspace_id, ref.number)
         except (NotFound, ValidationFailed):
-            return _problem(
+            return problem_page(
                 404,
                 "Post not found",
                 "This post is no longer here: it may have been deleted.",
             )
-        return _page("page_post.html.j2", _post_view(details))
+        return page("page_post.html.j2", _post_view(details))
 
     async def ask_email_confirmation(self, request: web.Request) -> web.Response:
         """The page with the Confirm button; a GET changes nothing (mail scanners and
@@ -190,7 +190,7 @@ class _Pages:
             opened = await check_email_confirmation(self._services, link)
         except DomainError as refused:
             return _confirmation_refused(refused)
-        return _page("page_confirm_email.html.j2", _confirmation_view(opened))
+        return page("page_confirm_email.html.j2", _confirmation_view(opened))
 
     async def confirm_email(self, request: web.Request) -> web.Response:
         link = self._confirmation_link(request)
@@ -204,7 +204,7 @@ class _Pages:
             "email confirmed",
             extra={"member_id": link.member_id, "workspace_id": link.workspace_id},
         )
-        return _page("page_email_confirmed.html.j2", _confirmation_view(opened))
+        return page("page_email_confirmed.html.j2", _confirmation_view(opened))
 
     def _confirmation_link(self, request: web.Request) -> ConfirmationLink | None:
         try:
@@ -225,12 +225,12 @@ def _confirmation_view(opened: OpenRequest) -> dict[str, str]:
 def _confirmation_refused(refused: DomainError) -> web.Response:
     """Expired: 410; used or replaced: 409; a member or request gone: 404."""
     if isinstance(refused, ConfirmationExpired):
-        return _problem(410, "This link has expired", refused.message)
+        return problem_page(410, "This link has expired", refused.message)
     if isinstance(refused, ConfirmationUsed):
-        return _problem(409, "This link cannot be used again", refused.message)
+        return problem_page(409, "This link cannot be used again", refused.message)
     if isinstance(refused, NotFound):
-        return _problem(404, "Nothing to confirm", refused.message)
-    return _problem(400, "This link does not work", refused.message)
+        return problem_page(404, "Nothing to confirm", refused.message)
+    return problem_page(400, "This link does not work", refused.message)
 
 
 def _kinds(categories: Sequence[Category] | None) -> str:
@@ -297,17 +297,17 @@ def _web_link(url: str | None) -> bool:
     return bool(url) and str(url).lower().startswith(("https://", "http://"))
 
 
-def _page(template: str, context: Mapping[str, Any], *, status: int = 200) -> web.Response:
+def page(template: str, context: Mapping[str, Any], *, status: int = 200) -> web.Response:
     html = environment().get_template(template).render(context)
     return web.Response(text=html, status=status, content_type="text/html")
 
 
-def _problem(status: int, heading: str, message: str) -> web.Response:
-    return _page("page_problem.html.j2", {"heading": heading, "message": message}, status=status)
+def problem_page(status: int, heading: str, message: str) -> web.Response:
+    return page("page_problem.html.j2", {"heading": heading, "message": message}, status=status)
 
 
 def _bad_link() -> web.Response:
-    return _problem(
+    return problem_page(
         400,
         "This link does not work",
         "The link is incomplete or was changed on the way. Open it again from the "

@@ -1,13 +1,31 @@
 """Social accounts and the facts we rely on about each platform."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from core.media import MediaRules
+from core.text_length import code_points, grapheme_length, mastodon_length
 
 
 class AccountStatus(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
+
+
+_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+_MORE_IMAGES = _IMAGES | {"image/avif", "image/heic"}
+_VIDEOS = frozenset({"video/mp4", "video/webm", "video/quicktime"})
+# Sandbox and webhooks carry whatever they are given, within reason.
+ANYTHING = MediaRules(20, _MORE_IMAGES, 100_000_000, _VIDEOS, 500_000_000)
+# docs.joinmastodon.org/methods/media: the defaults of a stock instance
+# (/api/v2/instance configuration.media_attachments), 4 attachments per status.
+MASTODON_MEDIA = MediaRules(
+    4, _IMAGES | {"image/avif", "image/heic"}, 16_777_216, _VIDEOS, 103_809_024
+)
+# app.bsky.embed.images: up to 4 images of at most 1,000,000 bytes each; no video here.
+BLUESKY_MEDIA = MediaRules(4, _IMAGES, 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -24,6 +42,10 @@ class PlatformSpec:
     # How long the platform remembers a key (None: for ever). Past it, a re-send could
     # post twice, so recovery fails the entry instead.
     idempotency_window: timedelta | None = None
+    # What the platform takes as attachments (documented limits).
+    media: MediaRules = ANYTHING
+    # How the platform counts ``max_chars``.
+    length: Callable[[str], int] = code_points
 
 
 PLATFORMS: dict[str, PlatformSpec] = {
@@ -31,8 +53,27 @@ PLATFORMS: dict[str, PlatformSpec] = {
     for spec in (
         PlatformSpec("sandbox", "Sandbox", "sandbox_post", 5000, True),
         # Mastodon keeps Idempotency-Key answers for one hour.
-        PlatformSpec("mastodon", "Mastodon", "mastodon_status", 500, True, timedelta(hours=1)),
-        PlatformSpec("bluesky", "Bluesky", "bluesky_post", 300, False),
+        PlatformSpec(
+            "mastodon",
+            "Mastodon",
+            "mastodon_status",
+            500,
+            True,
+            timedelta(hours=1),
+            media=MASTODON_MEDIA,
+            length=mastodon_length,
+        ),
+        # Bluesky cannot dedupe by our key, but its client looks a post up by rkey
+        # before any re-send, which is as good for recovery.
+        PlatformSpec(
+            "bluesky",
+            "Bluesky",
+            "bluesky_post",
+            300,
+            True,
+            media=BLUESKY_MEDIA,
+            length=grapheme_length,
+        ),
         PlatformSpec("linkedin", "LinkedIn", "linkedin_post", 3000, False),
         PlatformSpec("x", "X", "x_post", 280, False),
         PlatformSpec("threads", "Threads", "threads_post", 500, False),
@@ -53,7 +94,13 @@ class SocialAccount:
     credentials: dict[str, str] = field(default_factory=dict, repr=False)
     token_expires_at: datetime | None = None
     owner_member_id: int | None = None
+    # The limit this account's server set (a Mastodon instance may allow more than 500).
+    max_chars: int | None = None
 
     @property
     def spec(self) -> PlatformSpec:
         return PLATFORMS[self.platform]
+
+    @property
+    def char_limit(self) -> int:
+        return self.max_chars or self.spec.max_chars

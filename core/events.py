@@ -18,6 +18,8 @@ class EventKind(StrEnum):
     ENTRY_FAILED = "entry_failed"
     ACCOUNT_DISCONNECTED = "account_disconnected"
     PLAN_LIMIT = "plan_limit"
+    # The workspace's media store passed 80 % or 95 % of its quota.
+    STORAGE_LIMIT = "storage_limit"
     MEMBER_JOINED = "member_joined"
     MEMBER_REMOVED = "member_removed"
     INVITE_RECEIVED = "invite_received"

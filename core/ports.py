@@ -13,8 +13,10 @@ from typing import Protocol, Self
 
 from core.accounts import SocialAccount
 from core.comments import Comment
+from core.connecting import ConnectState, OAuthApp
 from core.events import DomainEvent
 from core.labels import Label
+from core.media import StoredMedia
 from core.notifications.ports import (
     DeliveryRepository,
     NotificationRepository,
@@ -116,6 +118,40 @@ class AccountRepository(Protocol):
     async def list(self, workspace_id: int) -> list[SocialAccount]: ...
     async def update(self, account: SocialAccount) -> None: ...
     async def remove(self, account_id: int) -> None: ...
+    async def mark_disconnected(self, account_id: int) -> bool:
+        """Flip a connected account to disconnected in one statement; True only for the
+        caller that flipped it, so concurrent auth failures tell the owner once."""
+        ...
+
+    async def set_credentials(self, account_id: int, credentials: Mapping[str, str]) -> None:
+        """Write renewed credentials only (a refreshed session), nothing else."""
+        ...
+
+
+class MediaRepository(Protocol):
+    async def add(self, media: StoredMedia) -> StoredMedia:
+        """Record a stored file for the workspace; the same hash twice is one row."""
+        ...
+
+    async def by_hashes(self, workspace_id: int, hashes: Sequence[str]) -> list[StoredMedia]: ...
+    async def usage(self, workspace_id: int) -> int:
+        """Bytes the workspace's stored files take."""
+        ...
+
+
+class ConnectRepository(Protocol):
+    """Connect-link states and the OAuth apps we registered on each server."""
+
+    async def add_state(self, state: ConnectState) -> ConnectState: ...
+    async def state(self, token_hash: str) -> ConnectState | None: ...
+    async def spend(self, state_id: int, at: datetime) -> bool:
+        """Mark the state spent if it was not; False when another callback spent it."""
+        ...
+
+    async def app(self, platform: str, instance: str, redirect_uri: str) -> OAuthApp | None: ...
+    async def add_app(self, app: OAuthApp) -> None:
+        """Raises :class:`Duplicate` when another process registered the same app first."""
+        ...
 
 
 class LabelRepository(Protocol):
@@ -280,6 +316,8 @@ class UnitOfWork(Protocol):
     comments: CommentRepository
     reviews: ReviewRepository
     role_grants: RoleGrantRepository
+    media: MediaRepository
+    connects: ConnectRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -369,6 +407,29 @@ class AuthPlatformError(PermanentPlatformError):
 
 class PlatformClient(Protocol):
     async def publish(self, request: PublishRequest) -> PublishResult: ...
+
+
+class MediaFiles(Protocol):
+    """The bytes of the media store, named by content hash."""
+
+    async def inspect(self, data: bytes) -> "MediaFacts":
+        """What the bytes are; raises ValidationFailed for a kind no platform takes."""
+        ...
+
+    async def write(self, facts: "MediaFacts", data: bytes) -> None:
+        """Keep the bytes (atomically: a reader never sees half a file)."""
+        ...
+
+    def path(self, sha256: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    sha256: str
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
 
 
 class CredentialSaver(Protocol):

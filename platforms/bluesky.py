@@ -54,8 +54,9 @@ from core.ports import (
     PublishResult,
     TransientPlatformError,
 )
+from core.text_length import grapheme_length
 from platforms.addresses import check_api_base
-from platforms.bluesky_facets import MAX_GRAPHEMES, facets, grapheme_length
+from platforms.bluesky_facets import MAX_GRAPHEMES, facets
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"

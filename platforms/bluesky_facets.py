@@ -14,7 +14,9 @@ letter and its combining accents.
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import regex  # type: ignore[import-untyped, unused-ignore]
+import regex
+
+from core.text_length import grapheme_length
 
 MAX_GRAPHEMES = 300
 MAX_TAG_GRAPHEMES = 64
@@ -40,11 +42,6 @@ _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
 _LINK_TAIL = ".,;:!?"
 
 Resolve = Callable[[str], Awaitable[str | None]]
-
-
-def grapheme_length(text: str) -> int:
-    """User-perceived characters, the unit of Bluesky's 300."""
-    return len(regex.findall(r"\X", text))
 
 
 async def facets(text: str, resolve: Resolve) -> list[dict[str, Any]]:

@@ -28,7 +28,6 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
-import regex  # type: ignore[import-untyped, unused-ignore]
 
 from core.accounts import SocialAccount
 from core.errors import ValidationFailed
@@ -50,7 +49,6 @@ USER_AGENT = "trypost-mastodon/1"
 # Uploads of a large video take a while; connecting must not.
 TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10)
 DEFAULT_MAX_CHARS = 500
-URL_WEIGHT = 23
 
 
 @dataclass(frozen=True)
@@ -124,38 +122,6 @@ MEDIA_LIMITS = MediaLimits(
     video_frame_rate_limit=120,
     description_limit=1500,
 )
-
-
-# --- length, as StatusLengthValidator counts it --------------------------------------
-
-# One pass, URLs first: a mention inside a URL (…/@alice) is part of the URL, as
-# Mastodon's extractor drops overlapping entities.
-_ENTITY = regex.compile(
-    r"(?P<url>https?://[\w.-]+(?::\d+)?(?:[/?#][^\s<>\"]*)?)"
-    r"|(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@\w+(?:[.-]+\w+)*)?",
-    regex.IGNORECASE,
-)
-# Trailing punctuation ends a sentence, not a link (twitter-text's rule).
-_URL_TAIL = ".,:;!?'\""
-
-
-def status_length(text: str) -> int:
-    """The length Mastodon checks against ``max_characters``: each http(s) URL weighs
-    23, a mention ``@user@domain`` counts as ``@user``, and the rest is counted in
-    grapheme clusters (``each_grapheme_cluster.size``: 👩‍👩‍👧 is one)."""
-    counted = _ENTITY.sub(_countable, text)
-    return len(regex.findall(r"\X", counted))
-
-
-def _countable(found: Any) -> str:
-    user = found.group("user")
-    if user is not None:
-        return f"@{user}"
-    url = str(found.group("url"))
-    tail = ""
-    while url and (url[-1] in _URL_TAIL or (url[-1] == ")" and url.count("(") < url.count(")"))):
-        url, tail = url[:-1], url[-1] + tail
-    return "x" * URL_WEIGHT + tail
 
 
 # --- the client ----------------------------------------------------------------------

@@ -137,6 +137,7 @@ def account_from_row(row: SocialAccountRow, cipher: CredentialCipher) -> SocialA
         credentials=cipher.decrypt(row.credentials_encrypted),
         token_expires_at=row.token_expires_at,
         owner_member_id=row.owner_member_id,
+        max_chars=row.max_chars,
     )
 
 
@@ -150,6 +151,7 @@ def account_values(account: SocialAccount, cipher: CredentialCipher) -> dict[str
         "credentials_encrypted": cipher.encrypt(account.credentials),
         "token_expires_at": account.token_expires_at,
         "owner_member_id": account.owner_member_id,
+        "max_chars": account.max_chars,
     }
 
 

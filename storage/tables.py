@@ -12,6 +12,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -150,6 +151,58 @@ class SocialAccountRow(Base):
     owner_member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL")
     )
+    # The character limit the account's server announced (a Mastodon instance's own).
+    max_chars: Mapped[int | None]
+
+
+class MediaFileRow(Base):
+    """A file in a workspace's media store; the bytes live under TRYPOST_MEDIA_DIR."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (UniqueConstraint("workspace_id", "sha256"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+
+class ConnectStateRow(Base):
+    """A connect link's state; only the token's hash is kept."""
+
+    __tablename__ = "connect_states"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    instance: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    spent_at: Mapped[datetime | None]
+
+
+class OAuthAppRow(Base):
+    """Our OAuth app as registered on one server; the secret is encrypted."""
+
+    __tablename__ = "oauth_apps"
+    __table_args__ = (UniqueConstraint("platform", "instance", "redirect_uri"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    instance: Mapped[str] = mapped_column(String(255))
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_encrypted: Mapped[str] = mapped_column(Text)
 
 
 class LabelRow(Base):

@@ -14,9 +14,11 @@ from core.notifications.ports import (
 from core.ports import (
     AccountRepository,
     CommentRepository,
+    ConnectRepository,
     EntryRepository,
     EventRepository,
     LabelRepository,
+    MediaRepository,
     MemberRepository,
     PostRepository,
     ReviewRepository,
@@ -40,6 +42,8 @@ from storage.repositories import (
     SqlWorkspaceRepository,
 )
 from storage.repositories.comments import SqlCommentRepository, SqlReviewRepository
+from storage.repositories.connects import SqlConnectRepository
+from storage.repositories.media import SqlMediaRepository
 
 # How long a unit of work waits for its turn on SQLite before giving up.
 GATE_TIMEOUT = 30.0
@@ -71,6 +75,8 @@ class SqlUnitOfWork:
         self.comments: CommentRepository = SqlCommentRepository(session)
         self.reviews: ReviewRepository = SqlReviewRepository(session)
         self.role_grants: RoleGrantRepository = SqlRoleGrantRepository(session)
+        self.media: MediaRepository = SqlMediaRepository(session)
+        self.connects: ConnectRepository = SqlConnectRepository(session, cipher)
 
     async def __aenter__(self) -> Self:
         if self._gate is not None:

@@ -24,7 +24,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from platforms.mastodon import MEDIA_LIMITS, status_length
+from core.text_length import mastodon_length as status_length
+from platforms.mastodon import MEDIA_LIMITS
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -6,16 +6,18 @@ sees the same concurrency behaviour (stale writes refused) as the real database.
 
 import asyncio
 import copy
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
-from core.accounts import SocialAccount
+from core.accounts import AccountStatus, SocialAccount
 from core.comments import Comment
+from core.connecting import ConnectState, OAuthApp
 from core.events import DomainEvent
 from core.labels import Label
+from core.media import StoredMedia
 from core.messages import Reply
 from core.notifications.model import (
     Delivery,
@@ -55,6 +57,9 @@ class Store:
     comments: dict[int, Comment] = field(default_factory=dict)
     reviews: list[ReviewStep] = field(default_factory=list)
     role_grants: dict[int, RoleGrant] = field(default_factory=dict)
+    media: dict[tuple[int, str], StoredMedia] = field(default_factory=dict)
+    connect_states: dict[str, ConnectState] = field(default_factory=dict)
+    oauth_apps: dict[tuple[str, str, str], OAuthApp] = field(default_factory=dict)
     next_id: int = 1
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -223,6 +228,58 @@ class FakeAccounts(_Repo):
 
     async def remove(self, account_id: int) -> None:
         self.s.accounts.pop(account_id, None)
+
+    async def mark_disconnected(self, account_id: int) -> bool:
+        account = self.s.accounts.get(account_id)
+        if account is None or account.status is AccountStatus.DISCONNECTED:
+            return False
+        account.status = AccountStatus.DISCONNECTED
+        return True
+
+    async def set_credentials(self, account_id: int, credentials: Mapping[str, str]) -> None:
+        if account_id in self.s.accounts:
+            self.s.accounts[account_id].credentials = dict(credentials)
+
+
+class FakeMedia(_Repo):
+    async def add(self, media: StoredMedia) -> StoredMedia:
+        key = (media.workspace_id, media.sha256)
+        self.s.media.setdefault(key, replace(media, id=self.s.new_id()))
+        return self.s.media[key]
+
+    async def by_hashes(self, workspace_id: int, hashes: Sequence[str]) -> list[StoredMedia]:
+        return [
+            self.s.media[(workspace_id, h)] for h in hashes if (workspace_id, h) in self.s.media
+        ]
+
+    async def usage(self, workspace_id: int) -> int:
+        return sum(m.size for (ws, _), m in self.s.media.items() if ws == workspace_id)
+
+
+class FakeConnects(_Repo):
+    async def add_state(self, state: ConnectState) -> ConnectState:
+        state.id = self.s.new_id()
+        self.s.connect_states[state.token_hash] = _c(state)
+        return state
+
+    async def state(self, token_hash: str) -> ConnectState | None:
+        return _c(self.s.connect_states.get(token_hash))
+
+    async def spend(self, state_id: int, at: datetime) -> bool:
+        for state in self.s.connect_states.values():
+            if state.id == state_id and state.spent_at is None:
+                state.spent_at = at
+                return True
+        return False
+
+    async def app(self, platform: str, instance: str, redirect_uri: str) -> OAuthApp | None:
+        return self.s.oauth_apps.get((platform, instance, redirect_uri))
+
+    async def add_app(self, app: OAuthApp) -> None:
+        key = (app.platform, app.instance, app.redirect_uri)
+        if key in self.s.oauth_apps:
+            raise Duplicate(str(key))
+        self.s.oauth_apps[key] = app
 
 
 class FakeLabels(_Repo):
@@ -615,6 +672,8 @@ class FakeUnitOfWork:
         self.comments = FakeComments(self)
         self.reviews = FakeReviews(self)
         self.role_grants = FakeRoleGrants(self)
+        self.media = FakeMedia(self)
+        self.connects = FakeConnects(self)
 
     async def __aenter__(self) -> Self:
         await self.store.lock.acquire()
@@ -639,7 +698,8 @@ class FakeUnitOfWork:
         for name in (
             "workspaces", "members", "accounts", "labels", "posts", "events", "counters",
             "processed", "notifications", "deliveries", "preferences", "comments",
-            "comment_counters", "reviews", "role_grants",
+            "comment_counters", "reviews", "role_grants", "media", "connect_states",
+            "oauth_apps",
         ):  # fmt: skip
             setattr(self.store, name, getattr(self.working, name))
         self.store.next_id = self.working.next_id

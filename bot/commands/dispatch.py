@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 from bot.commands import inbox_views, views
 from bot.commands import requests as rq
+from bot.commands.connect import Connect
 from bot.commands.errors import ParseError
 from bot.commands.help import help_text
-from bot.commands.media import MediaCheck, links_only
+from bot.commands.media import MediaIntake, links_only
 from bot.commands.mentions import AT_NAME, at_name
 from bot.commands.notify_settings import read_change
 from core.errors import DomainError
@@ -26,7 +27,6 @@ from core.posts import Post
 from core.states import ReviewState
 from core.timeparse import show_time
 from core.usecases import (
-    accounts,
     email_address,
     labels,
     members,
@@ -39,6 +39,7 @@ from core.usecases import (
 )
 from core.usecases.context import Actor, Services
 from core.usecases.identities import ChatProfile
+from core.usecases.media import store_media
 from core.usecases.posts import NewPost
 from core.workspace import Member
 
@@ -61,7 +62,9 @@ class Context:
     # a hint; `inbox` always reads fresh). None: read it for every reply.
     unread_cache: "UnreadCache | None" = None
     # What ``with`` may name: links on chat surfaces (the default), files too on the console.
-    media: MediaCheck = field(default_factory=links_only)
+    media: MediaIntake = field(default_factory=links_only)
+    # Where connect links point, and what typed instance addresses may reach.
+    connect: Connect = field(default_factory=Connect)
     # How the surface writes a person in text, and how it shows a member back.
     mention_pattern: re.Pattern[str] = AT_NAME
     show_member: Callable[[Member], str] = at_name
@@ -155,9 +158,23 @@ async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
     post = await posts.schedule_post(
         ctx.services,
         ctx.actor,
-        NewPost(req.text, req.accounts, req.labels, await ctx.media(req.media), req.when),
+        NewPost(req.text, req.accounts, req.labels, await _kept(ctx, req.media), req.when),
     )
     return await post_reply(ctx, post.number, _scheduled_or_in_review(post, "Scheduled post"))
+
+
+async def _kept(ctx: Context, sources: tuple[str, ...]) -> tuple[str, ...]:
+    """Check what follows ``with``, then keep its bytes in the media store (when the bot
+    has one), so the post publishes what was seen at schedule time."""
+    checked = await ctx.media(sources)
+    if ctx.services.media_files is None:
+        return checked
+    return tuple(
+        [
+            await store_media(ctx.services, ctx.actor, source, await ctx.media.read(source))
+            for source in checked
+        ]
+    )
 
 
 @handles(rq.Now)
@@ -247,46 +264,6 @@ async def _delete(req: rq.Delete, ctx: Context) -> Reply:
 async def _retry(req: rq.Retry, ctx: Context) -> Reply:
     await posts.retry_post(ctx.services, ctx.actor, req.post)
     return await post_reply(ctx, req.post, None)
-
-
-@handles(rq.Accounts)
-async def _accounts(req: rq.Accounts, ctx: Context) -> Reply:
-    svc, actor = ctx.services, ctx.actor
-    if req.action == "add" and req.platform == "webhook" and req.name and req.url:
-        # A URL typed in chat must not lead inside the operator's network.
-        await ctx.media([req.url])
-        account = await accounts.add_webhook_account(svc, actor, req.name, req.url, req.secret)
-        signed = "signed with your secret" if req.secret else "unsigned (add `secret <secret>`)"
-        return Reply(
-            text=f"Added webhook account {account.name}: each post goes to {account.handle}, "
-            f"{signed}.",
-            tone=Tone.SUCCESS,
-        )
-    if req.action == "add":
-        if req.platform != "sandbox" or not req.name:
-            return error(
-                "Only sandbox and webhook accounts can be added by name: `accounts add sandbox "
-                "<name>`, `accounts add webhook <name> <URL> [secret <secret>]`; real "
-                "platforms use `accounts connect <platform>`."
-            )
-        account = await accounts.add_sandbox_account(svc, actor, req.name)
-        return Reply(
-            text=f"Added sandbox account {account.name}; its posts land in the sandbox folder.",
-            tone=Tone.SUCCESS,
-        )
-    if req.action == "remove" and req.name:
-        account = await accounts.remove_account(svc, actor, req.name)
-        return Reply(text=f"Removed account {account.name}.", tone=Tone.SUCCESS)
-    if req.action == "mode" and req.name and req.mode:
-        account = await accounts.set_sandbox_mode(svc, actor, req.name, req.mode)
-        return Reply(text=f"Sandbox account {account.name} is now in mode {req.mode}.")
-    if req.action == "connect":
-        return Reply(
-            text=f"Connecting {req.platform} accounts arrives with its platform client; "
-            "use `accounts add sandbox <name>` meanwhile.",
-            tone=Tone.WARNING,
-        )
-    return views.accounts_reply(await accounts.list_accounts(svc, actor))
 
 
 @handles(rq.Labels)
@@ -506,4 +483,4 @@ async def _chat_role_grant(req: rq.Members, chat_role: tuple[str, str], ctx: Con
 
 
 # Registered last: those handlers import this module for ``handles`` and ``Context``.
-from bot.commands import collaboration  # noqa: E402, F401
+from bot.commands import account_commands, collaboration  # noqa: E402, F401

@@ -13,7 +13,7 @@ Scope: TypeAlias = Literal["drafts", "scheduled", "published", "failed", "all"]
 View: TypeAlias = Literal["day", "week", "month"]
 InboxStatus: TypeAlias = Literal["unread", "read", "archived"]
 Target: TypeAlias = int | Literal["all"]
-AccountAction: TypeAlias = Literal["list", "add", "connect", "remove", "mode"]
+AccountAction: TypeAlias = Literal["list", "add", "connect", "reconnect", "remove", "mode"]
 LabelAction: TypeAlias = Literal["list", "add", "remove"]
 MemberAction: TypeAlias = Literal["list", "invite", "role", "remove", "accept", "decline"]
 
@@ -186,7 +186,9 @@ class Accounts:
     platform: str | None = None
     name: str | None = None
     mode: str | None = None
-    # ``accounts add webhook <name> <URL> [secret <secret>]``
+    # ``accounts add webhook <name> <URL> [secret <secret>]``; for ``connect``: the
+    # Mastodon instance or Bluesky PDS (``url``), the access token or app password
+    # (``secret``) and the Bluesky handle (``name``).
     url: str | None = None
     secret: str | None = None
 

@@ -31,6 +31,7 @@ _ACCOUNT_ACTIONS: dict[str, AccountAction] = {
     "list": "list",
     "add": "add",
     "connect": "connect",
+    "reconnect": "reconnect",
     "mode": "mode",
     "remove": "remove",
 }
@@ -86,9 +87,11 @@ def accounts(args: Args) -> Request:
         args.end("a platform and one name (quote a name with spaces)", like)
         return Accounts("add", platform, name)
     if action == "connect":
-        platform = args.need("a platform", "accounts connect mastodon").text.strip().lower()
-        args.end("one platform", "accounts connect mastodon")
-        return Accounts("connect", platform)
+        return _connect(args)
+    if action == "reconnect":
+        name = args.need("the account to reconnect", "accounts reconnect brand").text.strip()
+        args.end("one account", "accounts reconnect brand")
+        return Accounts("reconnect", name=name)
     if action == "remove":
         name = args.need("the account to remove", "accounts remove brand").text.strip()
         args.end("one account (quote a name with spaces)", "accounts remove brand")
@@ -115,6 +118,38 @@ def _webhook(args: Args) -> Request:
         secret = args.need("the secret after `secret`", like).text.strip()
     args.end("a name, a URL and at most a secret", like)
     return Accounts("add", "webhook", name, url=url, secret=secret)
+
+
+_MASTODON = "accounts connect mastodon https://mastodon.social [token <access token>]"
+_BLUESKY = "accounts connect bluesky alice.bsky.social <app password> [at https://bsky.social]"
+
+
+def _connect(args: Args) -> Request:
+    """``connect mastodon <URL> [token <t>]`` · ``connect bluesky [<handle> <app password>
+    [at <PDS URL>]]`` · ``connect <platform>``."""
+    platform = args.need("a platform", "accounts connect mastodon").text.strip().lower()
+    if platform == "mastodon":
+        url = args.need("the instance's address", _MASTODON).text.strip()
+        token = _after(args, "token", _MASTODON)
+        args.end("an instance and at most `token <access token>`", _MASTODON)
+        return Accounts("connect", platform, url=url, secret=token)
+    if platform == "bluesky" and args.peek() is not None:
+        handle = args.need("a handle", _BLUESKY).text.strip().lstrip("@")
+        password = args.need("the app password after the handle", _BLUESKY).text.strip()
+        pds = _after(args, "at", _BLUESKY)
+        args.end("a handle, an app password and at most `at <PDS URL>`", _BLUESKY)
+        return Accounts("connect", platform, handle, url=pds, secret=password)
+    args.end("one platform", "accounts connect mastodon https://mastodon.social")
+    return Accounts("connect", platform)
+
+
+def _after(args: Args, word: str, like: str) -> str | None:
+    """The value of an optional ``<word> <value>`` at the end of the line."""
+    if args.peek() is None:
+        return None
+    if not args.need(f"`{word} <…>`", like).is_word(word):
+        raise ParseError(f"Only `{word} <…>` may follow here, like `{like}`.")
+    return args.need(f"a value after `{word}`", like).text.strip()
 
 
 def labels(args: Args) -> Request:

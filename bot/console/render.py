@@ -21,7 +21,9 @@ def render_text(reply: Reply) -> str:
     if reply.block:
         lines += [f"  {line}" if reply.title else line for line in reply.block.splitlines()]
     if reply.buttons:
-        lines.append("  " + "  ".join(f"[{button.command}]" for button in reply.buttons))
+        lines.append(
+            "  " + "  ".join(f"[{button.url or button.command}]" for button in reply.buttons)
+        )
     if reply.footer:
         lines.append(f"  {reply.footer}")
     return "\n".join(lines)

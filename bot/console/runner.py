@@ -103,12 +103,14 @@ async def _read_line() -> str | None:
     return line.rstrip("\n") if line else None
 
 
-_SECRET = re.compile(r"(\bsecret\s+)(\S+)", re.IGNORECASE)
+_SECRET = re.compile(r"(\b(?:secret|token)\s+)(\S+)", re.IGNORECASE)
+# ``accounts connect bluesky <handle> <app password>``: the word after the handle.
+_APP_PASSWORD = re.compile(r"(\bconnect\s+bluesky\s+\S+\s+)(\S+)", re.IGNORECASE)
 
 
 def masked(line: str) -> str:
-    """The line as echoed into a transcript: a webhook secret shows as •••."""
-    return _SECRET.sub(r"\1•••", line)
+    """The line as echoed into a transcript: secrets, tokens and app passwords as •••."""
+    return _APP_PASSWORD.sub(r"\1•••", _SECRET.sub(r"\1•••", line))
 
 
 async def _scripted(app: App, name: str) -> None:

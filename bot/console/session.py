@@ -109,7 +109,10 @@ class ConsoleSession:
         assert self.actor is not None
         media = files_or_links(self.app.settings.private_hosts_allowed)
         return await dispatch(
-            request, Context(self.app.services, self.actor, self._person, media=media)
+            request,
+            Context(
+                self.app.services, self.actor, self._person, media=media, connect=self.app.connect
+            ),
         )
 
     async def _person(self, user: str) -> ChatProfile | None:

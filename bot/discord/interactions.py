@@ -18,10 +18,11 @@ import discord
 
 from bot.commands import requests as rq
 from bot.commands import views
+from bot.commands.connect import Connect
 from bot.commands.dispatch import Context, UnreadCache, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import VERBS, parse
-from bot.commands.media import MediaCheck, links_only
+from bot.commands.media import MediaIntake, links_only
 from bot.discord import modals
 from bot.discord.identity import MENTION, Guard, show_member
 from bot.discord.render import embed_of, read_button_id, view_of
@@ -43,7 +44,8 @@ LIVE_UPDATES = 3
 class DiscordListeners:
     services: Services
     guard: Guard
-    media: MediaCheck = field(default_factory=links_only)
+    media: MediaIntake = field(default_factory=links_only)
+    connect: Connect = field(default_factory=Connect)
     _unread: UnreadCache = field(default_factory=UnreadCache)
 
     async def context(
@@ -57,6 +59,7 @@ class DiscordListeners:
             self.guard.person(guild),
             self._unread,
             media=self.media,
+            connect=self.connect,
             mention_pattern=MENTION,
             show_member=show_member,
             chat_role=self.guard.chat_role(guild),

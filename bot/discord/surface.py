@@ -21,6 +21,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from bot.commands.connect import Connect
 from bot.commands.media import links_only
 from bot.discord.commands import trypost_command
 from bot.discord.gateway import DiscordChat
@@ -75,7 +76,10 @@ class DiscordSurface:
         self.client = _client(presences=True)
         self.guard = Guard(self.services, self.client)
         self.listeners = DiscordListeners(
-            self.services, self.guard, media=links_only(self.settings.private_hosts_allowed)
+            self.services,
+            self.guard,
+            media=links_only(self.settings.private_hosts_allowed),
+            connect=Connect.from_settings(self.settings),
         )
         self.chat = DiscordChat(self.client, self._guild_of)
         self._wire(self.client)

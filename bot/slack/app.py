@@ -25,10 +25,11 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import requests as rq
 from bot.commands import views
+from bot.commands.connect import Connect
 from bot.commands.dispatch import Context, UnreadCache, dispatch
 from bot.commands.errors import ParseError
 from bot.commands.grammar import VERBS, parse
-from bot.commands.media import MediaCheck, links_only
+from bot.commands.media import MediaIntake, links_only
 from bot.slack import composer, modals
 from bot.slack.blocks import fallback_text, home_view, parse_action_id, to_blocks
 from bot.slack.fallbacks import STALE_BUTTON
@@ -67,7 +68,8 @@ class SlackListeners:
     # The bot client of a team, for work that is not a reply (views, DMs).
     client_for_team: Callable[[str], Awaitable[AsyncWebClient | None]]
     # What ``with`` may name here: links, to public hosts or the operator's allowed ones.
-    media: MediaCheck = field(default_factory=links_only)
+    media: MediaIntake = field(default_factory=links_only)
+    connect: Connect = field(default_factory=Connect)
     # (team, user) → (known until, actor): a known member costs no database read. Ids only;
     # roles are still checked on every request, and a removed member is refused there.
     _known: dict[tuple[str, str], tuple[float, Actor]] = field(default_factory=dict)
@@ -134,6 +136,7 @@ class SlackListeners:
             self._person(client, team_id),
             self._unread,
             media=self.media,
+            connect=self.connect,
             # People are Slack mentions both ways: typed <@U…>, shown <@U…>.
             mention_pattern=SLACK_USER,
             show_member=show_member,

@@ -14,6 +14,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.commands.connect import Connect
 from bot.commands.media import links_only
 from bot.settings import Settings
 from bot.slack.app import SlackListeners
@@ -135,7 +136,10 @@ def build_slack(
         return await client_for_team(workspace.slack_team_id)
 
     listeners = SlackListeners(
-        services, client_for_team, media=links_only(settings.private_hosts_allowed)
+        services,
+        client_for_team,
+        media=links_only(settings.private_hosts_allowed),
+        connect=Connect.from_settings(settings),
     )
     listeners.register(bolt)
     # Last: they take whatever no listener above claimed.

@@ -75,6 +75,8 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
         ]
     if kind is EventKind.PLAN_LIMIT:
         return [Notice(who, NoticeType.PLAN_LIMITS, event.payload) for who in owners]
+    if kind is EventKind.STORAGE_LIMIT:
+        return [Notice(who, NoticeType.STORAGE_LIMIT, event.payload) for who in owners]
     if kind is EventKind.MEMBER_JOINED:
         joined = event.payload.get("member_id")
         return [

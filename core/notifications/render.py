@@ -61,6 +61,13 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
             tone=Tone.ERROR,
             buttons=(_reconnect(p),),
         )
+    if kind is NoticeType.STORAGE_LIMIT:
+        return Reply(
+            title=f"💾 Media storage {p.get('percent')} % full",
+            text=f"{_megabytes(p.get('used'))} of {_megabytes(p.get('quota'))} used. Past 100 % "
+            "new media is refused.",
+            tone=Tone.WARNING,
+        )
     if kind is NoticeType.PLAN_LIMITS:
         used, cap = p.get("used"), p.get("cap")
         reached = used is not None and cap is not None and used >= cap
@@ -179,10 +186,14 @@ def _created(p: dict[str, Any], number: str, zone: str) -> Reply:
 
 
 def _reconnect(p: dict[str, Any]) -> Button:
-    """Real platforms reconnect through their sign-in; a sandbox account by its mode."""
+    """Real platforms reconnect through a fresh sign-in link; a sandbox account by its mode."""
     if p.get("platform") == "sandbox":
         return Button("Reconnect", "accounts", f"mode {p.get('account')} ok")
-    return Button("Reconnect", "accounts", f"connect {p.get('platform', '')}".strip())
+    return Button("Reconnect", "accounts", f"reconnect {p.get('account', '')}".strip())
+
+
+def _megabytes(value: Any) -> str:
+    return f"{int(value or 0) / 1_000_000:.1f} MB"
 
 
 _COLLABORATION: dict[NoticeType, Callable[[dict[str, Any], str, str], Reply]] = {

@@ -9,15 +9,18 @@ the post and records the "post finished" event.
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.accounts import AccountStatus, SocialAccount
 from core.events import DomainEvent, EventKind
+from core.media import StoredMedia
 from core.observe import NO_METER, Meter
 from core.ports import (
     AuthPlatformError,
     Clock,
+    MediaFile,
     PlatformDirectory,
     PlatformError,
     ProcessLiveness,
@@ -30,6 +33,7 @@ from core.posts import PlatformEntry, Post
 from core.scheduling.progress import report
 from core.scheduling.sending import RetryPolicy, Sleep, send_with_retries
 from core.states import EntryStatus, PostStatus
+from core.usecases.targets import stored_files
 
 log = logging.getLogger(__name__)
 DEFAULT_RETRY = RetryPolicy()
@@ -58,6 +62,7 @@ class Publisher:
         meter: Meter = NO_METER,
         process_id: str | None = None,
         liveness: ProcessLiveness | None = None,
+        media_path: Callable[[str], str] | None = None,
     ) -> None:
         # Written on each lease, so recovery can tell a dead holder from a slow one.
         self.process_id = process_id or secrets.token_hex(8)
@@ -70,6 +75,8 @@ class Publisher:
         self._retry = retry
         self._sleep = sleep
         self._meter = meter
+        # Where a stored file's bytes are, by hash (None: media are links only).
+        self._media_path = media_path
 
     async def post_ready(self, post_id: int) -> None:
         """Publish the post's pending entries now (publish now, retry)."""
@@ -99,13 +106,13 @@ class Publisher:
         claimed = await self._claim(entry_id)
         if claimed is None:
             return
-        entry, post, account = claimed
-        outcome = await self._send(entry, post, account)
+        entry, post, account, files = claimed
+        outcome = await self._send(entry, post, account, files)
         await self._finish(entry, outcome)
 
     async def _claim(
         self, entry_id: int
-    ) -> tuple[PlatformEntry, Post, SocialAccount | None] | None:
+    ) -> tuple[PlatformEntry, Post, SocialAccount | None, tuple[MediaFile, ...]] | None:
         now = self._clock.now()
         async with self._uow() as uow:
             entry = await uow.entries.get(entry_id)
@@ -119,12 +126,26 @@ class Publisher:
                 return None  # another worker claimed it first
             post = await uow.posts.get(entry.post_id)
             account = await uow.accounts.get(entry.account_id)
+            assert post is not None
+            stored = await stored_files(uow, post.workspace_id, post.media)
             await uow.commit()
-        assert post is not None
-        return entry, post, account
+        return entry, post, account, self._files(stored)
+
+    def _files(self, stored: list[StoredMedia]) -> tuple[MediaFile, ...]:
+        where = self._media_path
+        if where is None:
+            return ()
+        return tuple(
+            MediaFile(where(m.sha256), m.content_type, m.size, m.sha256, "", m.width, m.height)
+            for m in stored
+        )
 
     async def _send(
-        self, entry: PlatformEntry, post: Post, account: SocialAccount | None
+        self,
+        entry: PlatformEntry,
+        post: Post,
+        account: SocialAccount | None,
+        files: tuple[MediaFile, ...] = (),
     ) -> Outcome:
         if account is None:
             return Outcome(error="the account was removed")
@@ -137,6 +158,7 @@ class Publisher:
             idempotency_key=entry.idempotency_key,
             labels=tuple(post.labels),
             post_number=post.number,
+            files=files,
         )
         try:
             client = self._platforms.client_for(entry.platform)
@@ -241,10 +263,9 @@ async def record_entry_failed(
 async def _disconnect(uow: UnitOfWork, post: Post, entry: PlatformEntry, now: datetime) -> None:
     """An auth failure means the token is dead: mark the account and tell its owner."""
     account = await uow.accounts.get(entry.account_id)
-    if account is None or account.status is AccountStatus.DISCONNECTED:
+    # One statement decides: of three entries failing at once, one tells the owner.
+    if account is None or not await uow.accounts.mark_disconnected(account.id):
         return
-    account.status = AccountStatus.DISCONNECTED
-    await uow.accounts.update(account)
     await uow.events.add(
         DomainEvent(
             EventKind.ACCOUNT_DISCONNECTED,

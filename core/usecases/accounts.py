@@ -83,7 +83,7 @@ async def set_sandbox_mode(svc: Services, actor: Actor, name: str, mode: str) ->
         raise ValidationFailed(f"A sandbox account can be: {modes}.") from None
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
-        account = await _find(uow, actor.workspace_id, name)
+        account = await find_account(uow, actor.workspace_id, name)
         if account.platform != "sandbox":
             raise ValidationFailed(
                 f"{account.name} is a {account.spec.label} account, not a sandbox."
@@ -100,7 +100,7 @@ async def set_sandbox_mode(svc: Services, actor: Actor, name: str, mode: str) ->
 async def remove_account(svc: Services, actor: Actor, name: str) -> SocialAccount:
     async with svc.uow() as uow:
         await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
-        account = await _find(uow, actor.workspace_id, name)
+        account = await find_account(uow, actor.workspace_id, name)
         await uow.accounts.remove(account.id)
         workspace = await uow.workspaces.get(actor.workspace_id)
         if workspace and account.id in workspace.default_account_ids:
@@ -110,11 +110,14 @@ async def remove_account(svc: Services, actor: Actor, name: str) -> SocialAccoun
     return account
 
 
-async def _find(uow: UnitOfWork, workspace_id: int, name: str) -> SocialAccount:
-    account = await uow.accounts.by_name(workspace_id, name.lstrip("@"))
-    if account is None:
-        raise NotFound(f"There is no account called “{name}”; `accounts` lists them.")
-    return account
+async def find_account(uow: UnitOfWork, workspace_id: int, name: str) -> SocialAccount:
+    """By name as typed: ``@alice@host``, ``alice@host`` and ``brand`` all find theirs."""
+    raw = name.strip()
+    for candidate in dict.fromkeys((raw, raw.lstrip("@"), "@" + raw.lstrip("@"))):
+        account = await uow.accounts.by_name(workspace_id, candidate)
+        if account is not None:
+            return account
+    raise NotFound(f"There is no account called “{raw}”; `accounts` lists them.")
 
 
 async def add_webhook_account(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.errors import NotFound, NotMember
-from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.ports import Clock, MediaFiles, UnitOfWork, UnitOfWorkFactory
 from core.posts import Post
 from core.roles import Action, require_any
 from core.workspace import Member, Workspace
@@ -29,6 +29,10 @@ class Services:
     uow: UnitOfWorkFactory
     clock: Clock
     publisher: PublishTrigger
+    # Where media given with ``with`` is kept; None: media stays as the links typed.
+    media_files: MediaFiles | None = None
+    # Bytes each workspace may keep in the media store.
+    media_quota: int = 1_000_000_000
 
 
 async def load_actor(uow: UnitOfWork, actor: Actor, action: Action) -> tuple[Workspace, Member]:

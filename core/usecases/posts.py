@@ -106,7 +106,7 @@ async def edit_post(svc: Services, actor: Actor, number: int, text: str) -> Post
             )
         post.text = check_text(text)
         if post.status is PostStatus.SCHEDULED:
-            check_fits(post.text, await accounts_of(uow, post.entries))
+            await check_fits(uow, post.text, post.media, await accounts_of(uow, post.entries))
         again = post.review_state is ReviewState.APPROVED and needs_review(
             workspace, member, replace(post, review_state=ReviewState.NONE)
         )
@@ -142,7 +142,7 @@ async def reschedule_post(svc: Services, actor: Actor, number: int, when: str) -
         await check_cap(uow, workspace, scheduled_at, moving=post)
         was_failed = post.status is PostStatus.FAILED
         post.move(PostStatus.SCHEDULED)
-        check_fits(post.text, await accounts_of(uow, post.entries))
+        await check_fits(uow, post.text, post.media, await accounts_of(uow, post.entries))
         if was_failed:
             _reset_unpublished(post.entries)
         post.scheduled_at = scheduled_at
@@ -241,7 +241,7 @@ async def _new_post(
     text = check_text(new.text)
     accounts = await resolve_accounts(uow, workspace, new.accounts)
     if check_limits:
-        check_fits(text, accounts)
+        await check_fits(uow, text, new.media, accounts)
     now_labels = list(dict.fromkeys(normalise_label(raw) for raw in new.labels))
     post = Post(
         workspace_id=workspace.id,

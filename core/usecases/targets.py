@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from core.accounts import AccountStatus, SocialAccount
 from core.errors import NotFound, ValidationFailed
+from core.media import MediaRef, StoredMedia
 from core.ports import UnitOfWork
 from core.posts import PlatformEntry
 from core.workspace import Workspace
@@ -45,7 +46,7 @@ async def resolve_accounts(
 
 def _match(accounts: list[SocialAccount], raw: str) -> list[SocialAccount]:
     key = raw.strip().lstrip("@").lower()
-    by_name = [a for a in accounts if a.name.lower() == key]
+    by_name = [a for a in accounts if a.name.lstrip("@").lower() == key]
     return by_name or [a for a in accounts if a.platform == key]
 
 
@@ -60,18 +61,35 @@ def check_text(text: str) -> str:
     return text
 
 
-def check_fits(text: str, accounts: Sequence[SocialAccount]) -> None:
-    """Refuse text longer than a target platform allows, naming the platform."""
+async def check_fits(
+    uow: UnitOfWork, text: str, media: Sequence[str], accounts: Sequence[SocialAccount]
+) -> None:
+    """Refuse text longer than a target platform allows, counted its way, and media it
+    does not take, naming the platform."""
+    files = await stored_files(uow, accounts[0].workspace_id, media) if accounts else []
     for account in accounts:
-        limit = account.spec.max_chars
-        if len(text) > limit:
+        limit, length = account.char_limit, account.spec.length(text)
+        if length > limit:
             raise ValidationFailed(
-                f"The text is {len(text)} characters; {account.spec.label} allows {limit} "
-                f"(account {account.name}). Shorten it by {len(text) - limit} or leave "
-                f"{account.name} out."
+                f"The text is {length} characters as {account.spec.label} counts them; "
+                f"{account.spec.label} allows {limit} (account {account.name}). "
+                f"Shorten it by {length - limit} or leave {account.name} out."
             )
+        problem = account.spec.media.problem(files, account.spec.label)
+        if problem:
+            raise ValidationFailed(f"{problem} (account {account.name})")
 
 
 async def accounts_of(uow: UnitOfWork, entries: Sequence[PlatformEntry]) -> list[SocialAccount]:
     found = [await uow.accounts.get(e.account_id) for e in entries if e.enabled]
     return [a for a in found if a is not None]
+
+
+async def stored_files(
+    uow: UnitOfWork, workspace_id: int, media: Sequence[str]
+) -> list[StoredMedia]:
+    """The stored files behind a post's media items, in order (links kept as typed
+    before the media store have none)."""
+    refs = [ref for item in media if (ref := MediaRef.parse(item))]
+    found = {m.sha256: m for m in await uow.media.by_hashes(workspace_id, [r.sha256 for r in refs])}
+    return [found[r.sha256] for r in refs if r.sha256 in found]

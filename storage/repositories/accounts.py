@@ -1,9 +1,11 @@
 """Connected social accounts; credentials are encrypted on the way in, decrypted out."""
 
+from collections.abc import Mapping
+
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts import SocialAccount
+from core.accounts import AccountStatus, SocialAccount
 from storage.crypto import CredentialCipher
 from storage.mapping import account_from_row, account_values
 from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows
@@ -52,6 +54,26 @@ class SqlAccountRepository:
             update(SocialAccountRow)
             .where(SocialAccountRow.id == account.id)
             .values(**account_values(account, self._cipher))
+            .execution_options(**NO_SYNC)
+        )
+
+    async def mark_disconnected(self, account_id: int) -> bool:
+        result = await self._session.execute(
+            update(SocialAccountRow)
+            .where(
+                SocialAccountRow.id == account_id,
+                SocialAccountRow.status == AccountStatus.CONNECTED.value,
+            )
+            .values(status=AccountStatus.DISCONNECTED.value)
+            .execution_options(**NO_SYNC)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def set_credentials(self, account_id: int, credentials: Mapping[str, str]) -> None:
+        await self._session.execute(
+            update(SocialAccountRow)
+            .where(SocialAccountRow.id == account_id)
+            .values(credentials_encrypted=self._cipher.encrypt(dict(credentials)))
             .execution_options(**NO_SYNC)
         )
 

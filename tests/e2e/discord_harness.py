@@ -167,6 +167,7 @@ async def discord_bot(
         "discord_api_url": fake.api_url,
         "discord_gateway_url": fake.gateway_url,
         "sandbox_dir": tmp_path / "sandbox-posts",
+        "media_dir": tmp_path / "media",
         "outbox_dir": tmp_path / "outbox",
         "public_url": "https://trypost.example.com",
         **settings,

@@ -307,6 +307,7 @@ async def slack_bot(tmp_path: Path, **settings: Any) -> AsyncIterator[SlackBot]:
             "slack_signing_secret": SIGNING_SECRET,
             "slack_api_url": slack.base_url,
             "sandbox_dir": tmp_path / "sandbox-posts",
+            "media_dir": tmp_path / "media",
             "outbox_dir": tmp_path / "outbox",
             "public_url": "https://trypost.example.com",
             **settings,

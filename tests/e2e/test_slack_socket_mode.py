@@ -99,6 +99,7 @@ def _env(tmp_path: Path, slack: FakeSlack) -> dict[str, str]:
         "TRYPOST_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'trypost.db'}",
         "TRYPOST_SECRET_KEY": "socket-mode-secret-key",
         "TRYPOST_SANDBOX_DIR": str(tmp_path / "sandbox-posts"),
+        "TRYPOST_MEDIA_DIR": str(tmp_path / "media"),
         "TRYPOST_OUTBOX_DIR": str(tmp_path / "outbox"),
         "PORT": str(free_port()),
     }

@@ -170,7 +170,25 @@ VALID: list[tuple[str, Request]] = [
         Accounts("add", "webhook", "zap", url="https://h.example/x"),
     ),
     ('accounts add Sandbox "Brand Two"', Accounts("add", "sandbox", "Brand Two")),
-    ("accounts connect mastodon", Accounts("connect", "mastodon")),
+    (
+        "accounts connect mastodon https://mastodon.social",
+        Accounts("connect", "mastodon", url="https://mastodon.social"),
+    ),
+    (
+        "accounts connect mastodon https://m.example token abc123",
+        Accounts("connect", "mastodon", url="https://m.example", secret="abc123"),
+    ),
+    ("accounts connect bluesky", Accounts("connect", "bluesky")),
+    (
+        "accounts connect bluesky @alice.bsky.social pass-word",
+        Accounts("connect", "bluesky", "alice.bsky.social", secret="pass-word"),
+    ),
+    (
+        "accounts connect bluesky alice.test pw at https://pds.example",
+        Accounts("connect", "bluesky", "alice.test", url="https://pds.example", secret="pw"),
+    ),
+    ("accounts connect linkedin", Accounts("connect", "linkedin")),
+    ("accounts reconnect @alice@m.example", Accounts("reconnect", name="@alice@m.example")),
     ("accounts remove brand", Accounts("remove", None, "brand")),
     # labels
     ("labels", Labels()),
@@ -301,6 +319,9 @@ INVALID: list[tuple[str, str]] = [
     ("accounts add", "`accounts add` needs a platform and a name"),
     ("accounts add sandbox two words", "quote a name with spaces"),
     ("accounts connect", "`accounts connect` needs a platform"),
+    ("accounts connect mastodon", "needs the instance's address"),
+    ("accounts connect mastodon https://m.example secret x", "Only `token <…>` may follow"),
+    ("accounts connect bluesky alice.test", "needs the app password after the handle"),
     ("accounts remove", "`accounts remove` needs the account to remove"),
     ("accounts list extra", "`accounts list` takes nothing more"),
     ("labels add", "`labels add` needs a label"),

@@ -19,7 +19,8 @@ from core.ports import (
     PublishRequest,
     TransientPlatformError,
 )
-from platforms.mastodon import MEDIA_LIMITS, SCOPES, MastodonClient, status_length
+from core.text_length import mastodon_length as status_length
+from platforms.mastodon import MEDIA_LIMITS, SCOPES, MastodonClient
 from tests.fake_mastodon import FakeMastodon
 
 REDIRECT = "https://trypost.example/connect/mastodon/callback"

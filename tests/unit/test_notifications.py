@@ -73,7 +73,7 @@ async def test_an_auth_failure_tells_the_owner_with_a_reconnect_button(
     await world.ticker.tick()
     await pipes.flush()
     [msg] = [m for _, m, _ in pipes.chat.sent if "disconnected" in (m.title or "")]
-    assert msg.buttons[0].command == "accounts connect mastodon"
+    assert msg.buttons[0].command == "accounts reconnect masto"
 
 
 async def test_a_sandbox_account_reconnects_by_its_mode(world: World, pipes: Pipes) -> None:
