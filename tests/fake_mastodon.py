@@ -171,6 +171,13 @@ class FakeMastodon:
         with self._lock:
             self._tokens[token].revoked = True
 
+    def revoke_user(self, username: str) -> None:
+        """Every token of the user, however it was made (a sign-in, a reconnect)."""
+        with self._lock:
+            for token in self._tokens.values():
+                if token.username == username:
+                    token.revoked = True
+
     def fail_next(
         self,
         path_or_kind: str,

@@ -175,6 +175,8 @@ class FakeSlack:
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
+        self.files: dict[str, bytes] = {}
+        self.file_reads: list[str] = []
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.calls: list[tuple[str, Params]] = []
@@ -219,6 +221,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name:.*}", self._respond)
+        app.router.add_get("/files-pri/{id}/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -314,6 +317,29 @@ class FakeSlack:
             self._posted[id(params)] = answer["ts"]
         headers = {"x-oauth-scopes": "chat:write,commands,im:write,users:read,users:read.email"}
         return web.json_response(answer, headers=headers if method == "auth.test" else None)
+
+    def upload(self, name: str, data: bytes, mimetype: str = "image/png") -> dict[str, Any]:
+        """A file a member uploaded (a composer's file_input): Slack's file object, whose
+        url_private answers only with the bot token (files:read)."""
+        file_id = f"F{len(self.files) + 1:08d}"
+        self.files[file_id] = data
+        url = f"{self.base_url.removesuffix('/api/')}/files-pri/{self.team_id}-{file_id}/{name}"
+        return {
+            "id": file_id,
+            "name": name,
+            "mimetype": mimetype,
+            "size": len(data),
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+        }
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        self.file_reads.append(request.headers.get("Authorization", ""))
+        if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+            return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
+        file_id = request.match_info["id"].split("-", 1)[-1]
+        data = self.files.get(file_id)
+        return web.Response(body=data, status=200) if data else web.Response(status=404)
 
     async def _respond(self, request: web.Request) -> web.StreamResponse:
         body = await request.json() if request.can_read_body else {}

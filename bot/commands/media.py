@@ -7,9 +7,9 @@ the operator's network (``platforms.addresses``), at every redirect too.
 """
 
 import asyncio
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -25,9 +25,24 @@ _REDIRECTS = 3
 class MediaIntake:
     """Checks what follows ``with`` and reads the bytes of what passed."""
 
-    def __init__(self, allowed_hosts: Collection[str] = (), *, local_files: bool) -> None:
+    def __init__(
+        self,
+        allowed_hosts: Collection[str] = (),
+        *,
+        local_files: bool,
+        bearer: Mapping[str, str] | None = None,
+    ) -> None:
         self._allowed = tuple(allowed_hosts)
         self._local = local_files
+        # Hosts whose files need the bot's token (Slack's url_private), and that token.
+        self._bearer = dict(bearer or {})
+
+    def with_bearer(self, hosts: Collection[str], token: str) -> "MediaIntake":
+        """The same intake, sending ``token`` to ``hosts`` only (never to other sites a
+        link or a redirect may lead to)."""
+        return MediaIntake(
+            self._allowed, local_files=self._local, bearer={h.lower(): token for h in hosts}
+        )
 
     async def __call__(self, sources: Sequence[str]) -> tuple[str, ...]:
         kept: list[str] = []
@@ -58,7 +73,8 @@ class MediaIntake:
             for _ in range(_REDIRECTS + 1):
                 await refuse_inward_url(url, self._allowed)
                 try:
-                    async with http.get(url, allow_redirects=False) as answer:
+                    headers = self._authorization(url)
+                    async with http.get(url, allow_redirects=False, headers=headers) as answer:
                         if answer.status in (301, 302, 303, 307, 308):
                             url = urljoin(url, answer.headers.get("Location", ""))
                             continue
@@ -70,6 +86,10 @@ class MediaIntake:
                 except (aiohttp.ClientError, TimeoutError):
                     raise ValidationFailed(f"I could not fetch {url}; check the link.") from None
         raise ValidationFailed(f"{url} redirects too often to follow.")
+
+    def _authorization(self, url: str) -> dict[str, str]:
+        token = self._bearer.get((urlsplit(url).hostname or "").lower())
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 async def _bounded(answer: aiohttp.ClientResponse) -> bytes:

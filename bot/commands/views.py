@@ -8,6 +8,7 @@ from bot.commands.comment_views import ShowMember, comment_line, review_lines
 from bot.commands.mentions import at_name
 from core.accounts import AccountStatus, SocialAccount
 from core.labels import Label
+from core.media import media_label
 from core.messages import Button, Field, Reply, Tone
 from core.posts import PlatformEntry, Post
 from core.states import EntryStatus, PostStatus, ReviewState
@@ -101,7 +102,7 @@ def post_details(
     if post.labels:
         fields.append(Field("Labels", " ".join("#" + n for n in post.labels)))
     if post.media:
-        fields.append(Field("Media", ", ".join(post.media)))
+        fields.append(Field("Media", ", ".join(media_label(item) for item in post.media)))
     if post.review_state is not ReviewState.NONE:
         fields.append(Field("Review", REVIEW_SAID[post.review_state]))
     items = [entry_line(e, details.accounts) for e in post.enabled_entries]

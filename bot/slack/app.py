@@ -70,6 +70,8 @@ class SlackListeners:
     # What ``with`` may name here: links, to public hosts or the operator's allowed ones.
     media: MediaIntake = field(default_factory=links_only)
     connect: Connect = field(default_factory=Connect)
+    # Where Slack serves uploaded files (url_private): only these get the bot's token.
+    file_hosts: frozenset[str] = frozenset({"files.slack.com"})
     # (team, user) → (known until, actor): a known member costs no database read. Ids only;
     # roles are still checked on every request, and a removed member is refused there.
     _known: dict[tuple[str, str], tuple[float, Actor]] = field(default_factory=dict)
@@ -135,7 +137,9 @@ class SlackListeners:
             actor,
             self._person(client, team_id),
             self._unread,
-            media=self.media,
+            media=self.media.with_bearer(self.file_hosts, client.token)
+            if client.token
+            else self.media,
             connect=self.connect,
             # People are Slack mentions both ways: typed <@U…>, shown <@U…>.
             mention_pattern=SLACK_USER,

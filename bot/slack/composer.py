@@ -13,6 +13,10 @@ CALLBACK_ID = "trypost_composer"
 MODES = {"schedule": "Schedule", "draft": "Save as draft", "now": "Publish now"}
 
 
+# What the platforms take (core.accounts); Slack's file_input filters by extension.
+FILE_TYPES = ("jpg", "jpeg", "png", "gif", "webp", "mp4", "mov", "webm")
+
+
 def loading_view() -> dict[str, Any]:
     """Opened at once (a trigger_id lives 3 s), then replaced by the composer."""
     return {
@@ -107,6 +111,18 @@ def composer_view(
             },
             {
                 "type": "input",
+                "block_id": "media",
+                "optional": True,
+                "label": _label("Images or a video"),
+                "element": {
+                    "type": "file_input",
+                    "action_id": "media",
+                    "filetypes": list(FILE_TYPES),
+                    "max_files": 4,
+                },
+            },
+            {
+                "type": "input",
                 "block_id": "mode",
                 "label": _label("Then"),
                 "element": {
@@ -157,6 +173,7 @@ def read_submission(view: dict[str, Any]) -> Submission:
         w for w in _text(element("labels", "labels").get("value")).replace(",", " ").split() if w
     )
     when = _when(element("when", "when").get("selected_date_time"))
+    media = _files(element("media", "media").get("files"))
     mode = _text(_object(element("mode", "mode").get("selected_option")).get("value"))
     metadata = _metadata(view.get("private_metadata"))
     request: rq.Schedule | rq.Draft | rq.Now
@@ -165,8 +182,19 @@ def read_submission(view: dict[str, Any]) -> Submission:
     elif mode == "now":
         request = rq.Now(text, accounts)
     else:
-        request = rq.Schedule(text, when or "", accounts, labels)
+        request = rq.Schedule(text, when or "", accounts, labels, media)
     return Submission(request, metadata.get("channel_id"), metadata.get("response_url"))
+
+
+def _files(raw: object) -> tuple[str, ...]:
+    """The uploaded files' private URLs (the bot reads them with its token, files:read)."""
+    found = raw if isinstance(raw, list) else []
+    return tuple(
+        url
+        for f in found
+        if isinstance(f, dict)
+        and isinstance(url := f.get("url_private_download") or f.get("url_private"), str)
+    )
 
 
 def _when(epoch: object) -> str | None:

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -32,7 +33,14 @@ from storage.crypto import CredentialCipher
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "users:read.email"]
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "files:read",
+    "im:write",
+    "users:read",
+    "users:read.email",
+]
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
@@ -140,6 +148,7 @@ def build_slack(
         client_for_team,
         media=links_only(settings.private_hosts_allowed),
         connect=Connect.from_settings(settings),
+        file_hosts=frozenset({"files.slack.com", urlsplit(settings.slack_api_url).hostname or ""}),
     )
     listeners.register(bolt)
     # Last: they take whatever no listener above claimed.

@@ -1,6 +1,7 @@
 """``with`` on Slack takes links only, checked not to lead inside the operator's network;
 TRYPOST_ALLOW_PRIVATE_HOSTS names the hosts that may (issue 14, point 6)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from tests.e2e.slack_harness import SlackBot, slack_bot
@@ -48,3 +49,30 @@ async def test_with_takes_a_private_host_the_operator_allowed(tmp_path: Path) ->
         assert "could not fetch http://media.intranet/a.png" in allowed
         [other] = await bot.command('schedule "y" at tomorrow 9am with http://127.0.0.1/a.png')
         assert "private or local address" in other
+
+
+async def test_the_composer_takes_an_uploaded_image_read_with_the_bot_token(
+    tmp_path: Path,
+) -> None:
+    async with slack_bot(tmp_path, allow_private_hosts="127.0.0.1") as bot:
+        await bot.command("accounts add sandbox brand")
+        await bot.command("schedule", expect_reply=False)
+        [ready] = await bot.wait_for(lambda: bot.slack.calls_to("views.update"))
+        view = ready["view"]
+        assert any(b.get("block_id") == "media" for b in view["blocks"])
+        upload = bot.slack.upload("cat.png", png_bytes())
+        when = int((bot.clock.now() + timedelta(hours=2)).timestamp())
+        values = {
+            "text": {"text": {"type": "plain_text_input", "value": "With a cat"}},
+            "when": {"when": {"selected_date_time": when}},
+            "media": {"media": {"type": "file_input", "files": [upload]}},
+            "mode": {"mode": {"selected_option": {"value": "schedule"}}},
+        }
+        assert await bot.submit({**view, "state": {"values": values}}) == {}
+        [confirmation] = await bot.wait_for(lambda: bot.slack.responses_to(f"cmd{bot.serial}"))
+        assert "Scheduled post 1" in confirmation["text"], confirmation
+        assert bot.slack.file_reads == ["Bearer xoxb-000-e2e"], "read with the bot's token"
+        await bot.advance(timedelta(hours=3))
+    [published] = (tmp_path / "sandbox-posts" / "brand").glob("*.json")
+    assert upload["url_private_download"] in published.read_text()
+    assert [p.read_bytes() for p in (tmp_path / "media").rglob("*") if p.is_file()] == [png_bytes()]
