@@ -109,12 +109,29 @@ def _accounts(
             return
         await run(interaction, parse(line("accounts", "add", platform, name)))
 
-    @group.command(description="Connect an account on a platform")
-    @app_commands.describe(platform="The platform", details="What the platform needs")
+    @group.command(description="Connect a Mastodon or Bluesky account")
+    @app_commands.describe(
+        platform="The platform",
+        instance="Mastodon: the instance's address; Bluesky: a PDS other than bsky.social",
+        token="Mastodon: a token from the instance's Development settings (else a link)",
+    )
     async def connect(
-        interaction: discord.Interaction, platform: str, details: str | None = None
+        interaction: discord.Interaction,
+        platform: Literal["mastodon", "bluesky"],
+        instance: str | None = None,
+        token: str | None = None,
     ) -> None:
-        await run(interaction, parse(f"accounts connect {platform} {details or ''}"))
+        if platform == "mastodon" and not instance:
+            await listeners.refuse(interaction, "Mastodon needs its `instance` address.")
+            return
+        # A Bluesky app password goes in the web form the link opens, never through chat.
+        secret = token if platform == "mastodon" else None
+        await run(interaction, rq.Accounts("connect", platform, url=instance, secret=secret))
+
+    @group.command(description="A fresh sign-in for a disconnected account")
+    @app_commands.autocomplete(name=names.one)
+    async def reconnect(interaction: discord.Interaction, name: str) -> None:
+        await run(interaction, rq.Accounts("reconnect", name=name))
 
     @group.command(description="Make a sandbox account succeed or fail on purpose")
     @app_commands.autocomplete(name=names.one)
