@@ -34,7 +34,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +56,7 @@ from core.ports import (
 from core.text_length import grapheme_length
 from platforms.addresses import check_api_base
 from platforms.bluesky_facets import MAX_GRAPHEMES, facets
+from platforms.waits import retry_after
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -254,27 +254,14 @@ def _refusal(answer: _Answer) -> PlatformError:
 
 def _retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
     """Seconds to wait: the PDS's ``RateLimit-Reset`` (epoch seconds), else
-    ``Retry-After`` (seconds or an HTTP date); never negative."""
+    ``Retry-After``."""
     reset = headers.get("RateLimit-Reset", "").strip()
     if reset:
         try:
             return max(0.0, float(reset) - now.timestamp())
         except ValueError:
             pass
-    told = headers.get("Retry-After", "").strip()
-    if told:
-        try:
-            return max(0.0, float(told))
-        except ValueError:
-            pass
-        try:
-            moment = parsedate_to_datetime(told)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return max(0.0, (moment - now).total_seconds())
-    return None
+    return retry_after(headers.get("Retry-After", ""), now)
 
 
 def _json(raw: bytes) -> dict[str, Any]:

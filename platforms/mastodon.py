@@ -22,7 +22,6 @@ import mimetypes
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -42,6 +41,7 @@ from core.ports import (
     TransientPlatformError,
 )
 from platforms.addresses import check_api_base
+from platforms.waits import retry_after, until
 
 CLIENT_NAME = "TryPost"
 SCOPES = "read:accounts write:statuses write:media"
@@ -361,31 +361,15 @@ def _said(body: Mapping[str, Any]) -> str:
 
 
 def _retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds to wait: ``Retry-After`` (seconds or an HTTP date), else Mastodon's
-    ``X-RateLimit-Reset`` (ISO 8601); never negative."""
-    told = headers.get("Retry-After", "").strip()
-    if told:
-        try:
-            return max(0.0, float(told))
-        except ValueError:
-            pass
-        try:
-            return _until(parsedate_to_datetime(told), now)
-        except (TypeError, ValueError):
-            pass
+    """Seconds to wait: ``Retry-After``, else Mastodon's ``X-RateLimit-Reset`` (ISO 8601)."""
+    told = retry_after(headers.get("Retry-After", ""), now)
+    if told is not None:
+        return told
     reset = headers.get("X-RateLimit-Reset", "").strip()
-    if reset:
-        try:
-            return _until(datetime.fromisoformat(reset.replace("Z", "+00:00")), now)
-        except ValueError:
-            pass
-    return None
-
-
-def _until(moment: datetime, now: datetime) -> float:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
+    try:
+        return until(datetime.fromisoformat(reset.replace("Z", "+00:00")), now) if reset else None
+    except ValueError:
+        return None
 
 
 def _json(raw: bytes) -> dict[str, Any]:

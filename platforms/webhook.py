@@ -28,6 +28,7 @@ from core.ports import (
     TransientPlatformError,
 )
 from platforms.addresses import refuse_inward_url
+from platforms.waits import retry_after
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 USER_AGENT = "trypost-webhook/1"
@@ -100,12 +101,6 @@ def _outcome(status: int, headers: Any, text: str, key: str) -> PublishResult:
     if status in (401, 403):
         raise AuthPlatformError(reason)
     if status == 429 or status >= 500:
-        raise TransientPlatformError(reason, retry_after=_seconds(headers.get("Retry-After")))
+        wait = retry_after(headers.get("Retry-After") or "", datetime.now(UTC))
+        raise TransientPlatformError(reason, retry_after=wait)
     raise PermanentPlatformError(reason)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None

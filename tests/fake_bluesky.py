@@ -39,6 +39,7 @@ from aiohttp import web
 
 from platforms.bluesky import MAX_IMAGE_BYTES, MAX_IMAGES, POST_COLLECTION
 from platforms.bluesky_facets import MAX_GRAPHEMES, grapheme_length
+from tests.threaded_server import ThreadedServer
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -108,7 +109,7 @@ class _Fault:
     times: int = 1
 
 
-class FakeBluesky:
+class FakeBluesky(ThreadedServer):
     def __init__(self) -> None:
         self.records: list[Record] = []
         self.blobs: list[Blob] = []
@@ -200,25 +201,7 @@ class FakeBluesky:
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def __enter__(self) -> "FakeBluesky":
-        started = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, args=(started,), daemon=True)
-        self._thread.start()
-        assert started.wait(10), "the fake Bluesky never started"
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    def _serve(self, started: threading.Event) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._main(started))
-        self._loop.close()
-
-    async def _main(self, started: threading.Event) -> None:
-        self._stop = asyncio.Event()
+    def application(self) -> web.Application:
         app = web.Application(middlewares=[self._faulty], client_max_size=64 * 1024 * 1024)
         routes: dict[str, tuple[str, _Handler]] = {
             "com.atproto.server.createSession": ("POST", self._create_session),
@@ -230,15 +213,7 @@ class FakeBluesky:
         }
         for nsid, (method, handler) in routes.items():
             app.router.add_route(method, f"/xrpc/{nsid}", handler, name=nsid.replace(".", "_"))
-        # A short shutdown: a handler told to sleep must not hold the test's exit.
-        runner = web.AppRunner(app, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        started.set()
-        await self._stop.wait()
-        await runner.cleanup()
+        return app
 
     # --- faults ----------------------------------------------------------------------
 

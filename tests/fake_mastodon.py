@@ -26,6 +26,7 @@ from aiohttp import web
 
 from core.text_length import mastodon_length as status_length
 from platforms.mastodon import MEDIA_LIMITS
+from tests.threaded_server import ThreadedServer
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -130,7 +131,7 @@ class _Grant:
     scopes: set[str]
 
 
-class FakeMastodon:
+class FakeMastodon(ThreadedServer):
     def __init__(self, *, max_characters: int = 500) -> None:
         self.max_characters = max_characters
         self.consenting_user = "alice"
@@ -210,25 +211,7 @@ class FakeMastodon:
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def __enter__(self) -> "FakeMastodon":
-        started = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, args=(started,), daemon=True)
-        self._thread.start()
-        assert started.wait(10), "the fake Mastodon never started"
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    def _serve(self, started: threading.Event) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._main(started))
-        self._loop.close()
-
-    async def _main(self, started: threading.Event) -> None:
-        self._stop = asyncio.Event()
+    def application(self) -> web.Application:
         app = web.Application(middlewares=[self._faulty], client_max_size=256 * 1024 * 1024)
         app.router.add_post("/api/v1/apps", self._apps, name="apps")
         app.router.add_get("/oauth/authorize", self._authorize, name="authorize")
@@ -240,15 +223,7 @@ class FakeMastodon:
         app.router.add_post("/api/v2/media", self._upload, name="media")
         app.router.add_get("/api/v1/media/{id}", self._media_poll, name="media_poll")
         app.router.add_post("/api/v1/statuses", self._create_status, name="statuses")
-        # A short shutdown: a handler told to sleep must not hold the test's exit.
-        runner = web.AppRunner(app, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        started.set()
-        await self._stop.wait()
-        await runner.cleanup()
+        return app
 
     # --- faults ----------------------------------------------------------------------
 
