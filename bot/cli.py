@@ -18,12 +18,13 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from bot.app import HEARTBEAT_TASK, App, SettingError, build_app
+from bot.app import HEARTBEAT_TASK, App, SettingError, build_app, secret_key
 from bot.discord.surface import DISCORD_TASK
 from bot.logs import configure_logging
 from bot.settings import ENV_NAMES, Settings
 from bot.web import serve as serve_web
 from core.clock import ManualClock
+from storage.keys import RotationReport
 
 cli = typer.Typer(
     help="trypost-bot: schedule, review and publish social posts from chat.",
@@ -34,6 +35,8 @@ cli = typer.Typer(
 )
 db = typer.Typer(help="Database maintenance.")
 cli.add_typer(db, name="db")
+keys = typer.Typer(help="The keys that encrypt stored tokens (TRYPOST_SECRET_KEY).")
+cli.add_typer(keys, name="keys")
 
 
 def _fail(message: str) -> None:
@@ -275,6 +278,48 @@ def db_upgrade() -> None:
     except (OSError, SQLAlchemyError) as unreachable:
         _fail(_database_problem(settings, unreachable))
     typer.echo("database is up to date")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token with the first key of TRYPOST_SECRET_KEY.
+
+    Rotation: put the new secret first in every process (``new,old``), run this, then
+    drop the old one.
+    """
+    settings = load_settings()
+    configure_logging()
+    try:
+        report = asyncio.run(_rotate(settings))
+    except SettingError as bad:
+        _fail(str(bad))
+    except (OSError, SQLAlchemyError) as unreachable:
+        _fail(_database_problem(settings, unreachable))
+    typer.echo(
+        f"re-encrypted {report.accounts} account credentials, {report.oauth_apps} OAuth app "
+        f"secrets and {report.slack_tokens} Slack tokens with the first key of "
+        "TRYPOST_SECRET_KEY"
+    )
+    if not report.complete:
+        for left in report.unrotated:
+            typer.echo(f"trypost: left as it was: {left}", err=True)
+        raise typer.Exit(1)
+    typer.echo("you can now remove the other keys from TRYPOST_SECRET_KEY")
+
+
+async def _rotate(settings: Settings) -> RotationReport:
+    from storage.crypto import CredentialCipher
+    from storage.engine import create_engine_for
+    from storage.keys import rotate_credentials
+    from storage.migrate import upgrade_engine
+
+    engine = create_engine_for(settings.database_url)
+    try:
+        if settings.uses_sqlite:
+            await upgrade_engine(engine)
+        return await rotate_credentials(engine, CredentialCipher(secret_key(settings)))
+    finally:
+        await engine.dispose()
 
 
 def _database_problem(settings: Settings, error: Exception) -> str:
