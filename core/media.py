@@ -1,12 +1,13 @@
 """Media of a post: files kept by content hash, and what each platform accepts.
 
 A post's ``media`` list holds one text per item. An item stored in the media store is
-written ``media:<sha256>:<source>`` (the source as the member gave it, a file name or
-a link), so the post row stays a list of strings while publishing finds the bytes by
-hash. Anything else is a legacy link kept as typed.
+written ``media:<sha256>:<alt>:<source>`` (the description, percent-encoded, and the
+source as the member gave it, a file name or a link), so the post row stays a list of
+strings while publishing finds the bytes by hash. Anything else is a link kept as typed.
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 _PREFIX = "media:"
 
@@ -15,16 +16,19 @@ _PREFIX = "media:"
 class MediaRef:
     sha256: str
     source: str
+    # What the image shows, for people who cannot see it (platforms' alt text).
+    alt: str = ""
 
     def __str__(self) -> str:
-        return f"{_PREFIX}{self.sha256}:{self.source}"
+        return f"{_PREFIX}{self.sha256}:{quote(self.alt, safe='')}:{self.source}"
 
     @classmethod
     def parse(cls, item: str) -> "MediaRef | None":
         if not item.startswith(_PREFIX):
             return None
-        sha, _, source = item[len(_PREFIX) :].partition(":")
-        return cls(sha, source) if len(sha) == 64 else None
+        sha, _, rest = item[len(_PREFIX) :].partition(":")
+        alt, _, source = rest.partition(":")
+        return cls(sha, source, unquote(alt)) if len(sha) == 64 else None
 
 
 def media_label(item: str) -> str:

@@ -20,7 +20,7 @@ T = TypeVar("T")
 # (``label a label b``); ``one`` may be given once.
 Kind = Literal["when", "many", "one"]
 
-KEYWORDS = frozenset({"at", "on", "label", "with", "from", "to", "since"})
+KEYWORDS = frozenset({"at", "on", "label", "with", "alt", "from", "to", "since"})
 
 EMPTY_OPTION = {
     "at": "`at` needs a time, like `at tomorrow 9am`.",
@@ -30,6 +30,7 @@ EMPTY_OPTION = {
     "on": "`on` needs at least one account, like `on mastodon, bluesky`.",
     "label": "`label` needs a label, like `label launch`.",
     "with": "`with` needs a file path or URL, like `with ./photo.jpg`.",
+    "alt": '`alt` needs what the image shows, like `alt "A red bicycle by a canal"`.',
 }
 
 _NUMBER = re.compile(r"#?([0-9]{1,9})")

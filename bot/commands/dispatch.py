@@ -158,21 +158,26 @@ async def _schedule(req: rq.Schedule, ctx: Context) -> Reply:
     post = await posts.schedule_post(
         ctx.services,
         ctx.actor,
-        NewPost(req.text, req.accounts, req.labels, await _kept(ctx, req.media), req.when),
+        NewPost(
+            req.text, req.accounts, req.labels, await _kept(ctx, req.media, req.alts), req.when
+        ),
     )
     return await post_reply(ctx, post.number, _scheduled_or_in_review(post, "Scheduled post"))
 
 
-async def _kept(ctx: Context, sources: tuple[str, ...]) -> tuple[str, ...]:
+async def _kept(
+    ctx: Context, sources: tuple[str, ...], alts: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     """Check what follows ``with``, then keep its bytes in the media store (when the bot
     has one), so the post publishes what was seen at schedule time."""
     checked = await ctx.media(sources)
     if ctx.services.media_files is None:
         return checked
+    described = [*alts, *[""] * (len(checked) - len(alts))]
     return tuple(
         [
-            await store_media(ctx.services, ctx.actor, source, await ctx.media.read(source))
-            for source in checked
+            await store_media(ctx.services, ctx.actor, source, await ctx.media.read(source), alt)
+            for source, alt in zip(checked, described, strict=True)
         ]
     )
 

@@ -60,7 +60,13 @@ __all__ = ["VERBS", "ParseError", "parse"]
 PREFIX = "/trypost"
 CONSOLE_LINES = (":as", ":role", ":presence", ":clock", ":advance", ":tick", ":quit")
 
-_SCHEDULE: dict[str, Kind] = {"at": "when", "on": "many", "label": "many", "with": "many"}
+_SCHEDULE: dict[str, Kind] = {
+    "at": "when",
+    "on": "many",
+    "label": "many",
+    "with": "many",
+    "alt": "many",
+}
 _NOW: dict[str, Kind] = {"on": "many"}
 _DRAFT: dict[str, Kind] = {"on": "many", "label": "many"}
 _LIST: dict[str, Kind] = {"label": "one", "from": "when", "to": "when"}
@@ -119,13 +125,31 @@ def _schedule(args: Args) -> Request:
             'When should it go out? Add `at <when>`, like `schedule "Hello" at tomorrow 9am`, '
             "or keep it with `draft`."
         )
-    return Schedule(
-        text,
-        when,
-        _accounts(found),
-        option_items(found, "label"),
-        option_paths(found, "with"),
-    )
+    media = option_paths(found, "with")
+    alts = _descriptions(found.get("alt", []))
+    if len(alts) > len(media):
+        raise ParseError(
+            f"There {'is' if len(alts) == 1 else 'are'} {len(alts)} `alt` description(s) but "
+            f"{len(media)} file(s) after `with`; give one description per image, in order."
+        )
+    return Schedule(text, when, _accounts(found), option_items(found, "label"), media, alts)
+
+
+def _descriptions(tokens: list[Token]) -> tuple[str, ...]:
+    """Each quoted text after ``alt`` is one description; bare words run together."""
+    found: list[str] = []
+    loose: list[str] = []
+    for token in tokens:
+        if token.quoted:
+            if loose:
+                found.append(" ".join(loose))
+                loose = []
+            found.append(token.text.strip())
+        else:
+            loose.append(token.text.strip())
+    if loose:
+        found.append(" ".join(loose))
+    return tuple(d for d in found if d)
 
 
 def _now(args: Args) -> Request:

@@ -30,7 +30,8 @@ GROUPS = (POSTS, REVIEW, LABELS, INBOX, WORKSPACE, GENERAL)
 
 HELP: dict[str, CommandHelp] = {
     "schedule": CommandHelp(
-        'schedule "text" at <when> [on <accounts>] [label <labels>] [with <file or URL>…]',
+        'schedule "text" at <when> [on <accounts>] [label <labels>] [with <file or URL>…]'
+        ' [alt "what an image shows"…]',
         "Schedule a post; with no text, open the composer instead.",
         (
             'schedule "Launch day! 🚀" at tomorrow 9am on mastodon, bluesky label launch',

@@ -38,6 +38,8 @@ class Schedule:
     accounts: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     media: tuple[str, ...] = ()
+    # Descriptions of the media, in order (``alt "…"``), for the platforms' alt text.
+    alts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from core.accounts import AccountStatus, SocialAccount
 from core.events import DomainEvent, EventKind
-from core.media import StoredMedia
+from core.media import MediaRef, StoredMedia, media_label
 from core.observe import NO_METER, Meter
 from core.ports import (
     AuthPlatformError,
@@ -129,14 +129,23 @@ class Publisher:
             assert post is not None
             stored = await stored_files(uow, post.workspace_id, post.media)
             await uow.commit()
-        return entry, post, account, self._files(stored)
+        return entry, post, account, self._files(stored, post.media)
 
-    def _files(self, stored: list[StoredMedia]) -> tuple[MediaFile, ...]:
+    def _files(self, stored: list[StoredMedia], media: list[str]) -> tuple[MediaFile, ...]:
         where = self._media_path
         if where is None:
             return ()
+        alts = {ref.sha256: ref.alt for item in media if (ref := MediaRef.parse(item))}
         return tuple(
-            MediaFile(where(m.sha256), m.content_type, m.size, m.sha256, "", m.width, m.height)
+            MediaFile(
+                where(m.sha256),
+                m.content_type,
+                m.size,
+                m.sha256,
+                alts.get(m.sha256, ""),
+                m.width,
+                m.height,
+            )
             for m in stored
         )
 
@@ -154,7 +163,7 @@ class Publisher:
         request = PublishRequest(
             account=account,
             text=post.text,
-            media=tuple(post.media),
+            media=tuple(media_label(item) for item in post.media),
             idempotency_key=entry.idempotency_key,
             labels=tuple(post.labels),
             post_number=post.number,

@@ -13,7 +13,7 @@ from core.usecases.context import Actor, Services, load_actor
 WARN_AT = (80, 95)
 
 
-async def store_media(svc: Services, actor: Actor, source: str, data: bytes) -> str:
+async def store_media(svc: Services, actor: Actor, source: str, data: bytes, alt: str = "") -> str:
     """Keep the bytes for the workspace and return the post's media item for them."""
     files = svc.media_files
     if files is None:
@@ -52,7 +52,7 @@ async def store_media(svc: Services, actor: Actor, source: str, data: bytes) -> 
                     )
                 )
             await uow.commit()
-    return str(MediaRef(facts.sha256, source))
+    return str(MediaRef(facts.sha256, source, alt.strip()))
 
 
 def _crossed(before: int, after: int, quota: int) -> list[int]:

@@ -113,7 +113,8 @@ async def test_every_platform_from_connect_to_reconnect(tmp_path: Path) -> None:
             await bot.line(f"accounts add webhook zap {hook.url}")
 
             scheduled = await bot.line(
-                f'schedule "Launch day! #launch" at 2026-12-02T10:00Z with {media}/cat.png'
+                f'schedule "Launch day! #launch" at 2026-12-02T10:00Z with {media}/cat.png '
+                'alt "A red square"'
             )
             assert "Scheduled post 1" in scheduled, scheduled
             assert f"Media: {media}/cat.png" in scheduled, "the source, never the hash"
@@ -126,11 +127,13 @@ async def test_every_platform_from_connect_to_reconnect(tmp_path: Path) -> None:
             assert "https://receiver.example/posts/" in shown, live
             assert len(masto.statuses) == 2 and all(s.media_ids for s in masto.statuses)
             assert len(masto.media) == 2 and masto.media[0].data == png_bytes(40, 30)
+            assert [m.description for m in masto.media] == ["A red square"] * 2
             [record] = sky.records
-            assert record.value["embed"]["images"][0]["aspectRatio"] == {
-                "width": 40,
-                "height": 30,
-            }
+            [image] = record.value["embed"]["images"]
+            assert image["alt"] == "A red square"
+            assert image["aspectRatio"] == {"width": 40, "height": 30}
+            [delivery] = hook.deliveries
+            assert delivery.body["media"] == [f"{media}/cat.png"], "the link, never the hash"
 
             masto.revoke(bob_token)
             await bot.line('schedule "Second wave" at 2026-12-02T12:00Z')

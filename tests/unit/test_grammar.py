@@ -188,6 +188,14 @@ VALID: list[tuple[str, Request]] = [
         Accounts("connect", "bluesky", "alice.test", url="https://pds.example", secret="pw"),
     ),
     ("accounts connect linkedin", Accounts("connect", "linkedin")),
+    (
+        'schedule "Hi" at tomorrow 9am with a.png b.png alt "A cat" "Two dogs"',
+        Schedule("Hi", "tomorrow 9am", media=("a.png", "b.png"), alts=("A cat", "Two dogs")),
+    ),
+    (
+        'schedule "Hi" at tomorrow 9am with a.png alt a small cat',
+        Schedule("Hi", "tomorrow 9am", media=("a.png",), alts=("a small cat",)),
+    ),
     ("accounts reconnect @alice@m.example", Accounts("reconnect", name="@alice@m.example")),
     ("accounts remove brand", Accounts("remove", None, "brand")),
     # labels
@@ -320,6 +328,8 @@ INVALID: list[tuple[str, str]] = [
     ("accounts add sandbox two words", "quote a name with spaces"),
     ("accounts connect", "`accounts connect` needs a platform"),
     ("accounts connect mastodon", "needs the instance's address"),
+    ('schedule "Hi" at tomorrow 9am alt "A cat"', "1 `alt` description(s) but 0 file(s)"),
+    ('draft "Hi" alt "A cat"', "`draft` has no `alt` option"),
     ("accounts connect mastodon https://m.example secret x", "Only `token <…>` may follow"),
     ("accounts connect bluesky alice.test", "needs the app password after the handle"),
     ("accounts remove", "`accounts remove` needs the account to remove"),
