@@ -291,7 +291,7 @@ def keys_rotate() -> None:
     configure_logging()
     try:
         report = asyncio.run(_rotate(settings))
-    except SettingError as bad:
+    except (SettingError, ValueError) as bad:  # no secret, or only blanks and commas
         _fail(str(bad))
     except (OSError, SQLAlchemyError) as unreachable:
         _fail(_database_problem(settings, unreachable))
@@ -313,11 +313,12 @@ async def _rotate(settings: Settings) -> RotationReport:
     from storage.keys import rotate_credentials
     from storage.migrate import upgrade_engine
 
+    cipher = CredentialCipher(secret_key(settings))  # a bad key stops before the database
     engine = create_engine_for(settings.database_url)
     try:
         if settings.uses_sqlite:
             await upgrade_engine(engine)
-        return await rotate_credentials(engine, CredentialCipher(secret_key(settings)))
+        return await rotate_credentials(engine, cipher)
     finally:
         await engine.dispose()
 

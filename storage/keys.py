@@ -16,6 +16,7 @@ first one, both readable while both are configured; running it again finishes th
 A row that no configured key can open is left untouched and reported.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Table, and_, select, update
@@ -61,11 +62,17 @@ def _table_of(row: type[Base]) -> Table:
     return table
 
 
+def _slack(table: Table) -> _Sealed:
+    # slack_bots holds only the bot's tokens, slack_installations every sealed field.
+    columns = tuple(name for name in SLACK_SEALED_COLUMNS if name in table.c)
+    return _Sealed("slack", table, columns, SLACK_SEALED_PREFIX)
+
+
 _EVERYTHING = (
     _Sealed("accounts", _table_of(SocialAccountRow), ("credentials_encrypted",)),
     _Sealed("oauth_apps", _table_of(OAuthAppRow), ("client_secret_encrypted",)),
-    _Sealed("slack", SLACK_INSTALLATIONS, SLACK_SEALED_COLUMNS, SLACK_SEALED_PREFIX),
-    _Sealed("slack", SLACK_BOTS, SLACK_SEALED_COLUMNS, SLACK_SEALED_PREFIX),
+    _slack(SLACK_INSTALLATIONS),
+    _slack(SLACK_BOTS),
 )
 
 
@@ -116,22 +123,23 @@ async def _rotate_table(
     unrotated: list[Unrotated],
 ) -> int:
     table = sealed.table
-    rotated = 0
     key: Column[int] = table.c.id
+    columns = [table.c[name] for name in sealed.columns]
+    rotated = 0
     after: int | None = None
     while True:
-        query = select(key).order_by(key).limit(batch_size)
+        query = select(key, *columns).order_by(key).limit(batch_size)
         if after is not None:
             query = query.where(key > after)
         # One transaction per batch: short locks for the processes still running, and
         # every committed batch is progress kept if a later one fails.
         async with engine.begin() as connection:
-            ids = list((await connection.scalars(query)).all())
-            for row_id in ids:
-                rotated += await _rotate_row(connection, cipher, sealed, row_id, unrotated)
-        if len(ids) < batch_size:
+            rows = (await connection.execute(query)).all()
+            for row_id, *values in rows:
+                rotated += await _rotate_row(connection, cipher, sealed, row_id, values, unrotated)
+        if len(rows) < batch_size:
             return rotated
-        after = ids[-1]
+        after = rows[-1][0]
 
 
 async def _rotate_row(
@@ -139,18 +147,15 @@ async def _rotate_row(
     cipher: CredentialCipher,
     sealed: _Sealed,
     row_id: int,
+    values: Sequence[object],
     unrotated: list[Unrotated],
 ) -> int:
     """How many of the row's values were re-encrypted."""
     table = sealed.table
-    columns = [table.c[name] for name in sealed.columns]
     for _ in range(_TRIES):
-        row = (await connection.execute(select(*columns).where(table.c.id == row_id))).one_or_none()
-        if row is None:  # deleted meanwhile: nothing left to protect
-            return 0
         current = {
             name: value
-            for name, value in zip(sealed.columns, row, strict=True)
+            for name, value in zip(sealed.columns, values, strict=True)
             if isinstance(value, str) and value and value.startswith(sealed.prefix)
         }
         if not current:
@@ -171,5 +176,10 @@ async def _rotate_row(
         )
         if result.rowcount == 1:
             return len(fresh)
+        columns = [table.c[name] for name in sealed.columns]
+        again = (await connection.execute(select(*columns).where(table.c.id == row_id))).first()
+        if again is None:  # deleted meanwhile: nothing left to protect
+            return 0
+        values = list(again)
     unrotated.append(Unrotated(table.name, row_id, "kept changing while rotating"))
     return 0
