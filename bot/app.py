@@ -45,7 +45,7 @@ from platforms.directory import Platforms
 from platforms.mastodon import MastodonClient
 from platforms.sandbox import SandboxClient
 from platforms.webhook import WebhookClient
-from storage.crypto import CredentialCipher
+from storage.crypto import CredentialCipher, split_secrets
 from storage.engine import create_engine_for, session_factory
 from storage.media_files import FileMediaStore
 from storage.migrate import upgrade_engine
@@ -194,7 +194,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     secret = secret_key(settings)
     cipher = CredentialCipher(secret)
-    links = LinkSigner(secret, settings.public_url)
+    links = LinkSigner(link_keys(secret), settings.public_url)
     smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
     try:
         mailer = build_mailer(smtp_url, settings.mail_from, settings.outbox_dir, links)
@@ -259,6 +259,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         tuple(clients.values()),
         Connect.from_settings(settings),
     )
+
+
+def link_keys(secret: str) -> list[str]:
+    """The keys that sign links, oldest first as itsdangerous wants them (the last
+    signs): TRYPOST_SECRET_KEY lists the newest first. The whole setting comes first
+    too, for links signed before it was ever split (a key that held a comma)."""
+    keys = [secret, *split_secrets(secret)[::-1]]
+    return list(dict.fromkeys(keys))
 
 
 def secret_key(settings: Settings) -> str:

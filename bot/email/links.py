@@ -55,9 +55,14 @@ class PostRef:
 class LinkSigner:
     """Signs and reads the tokens, and builds the full URLs under ``public_url``."""
 
-    def __init__(self, secret: str, public_url: str) -> None:
-        if not secret:
+    def __init__(self, secret: str | Sequence[str], public_url: str) -> None:
+        """``secret`` may list several keys, oldest first (itsdangerous' order): links
+        are signed with the last and read with any, so rotating the key keeps every
+        link already sent working."""
+        keys = [secret] if isinstance(secret, str) else list(secret)
+        if not keys or not all(keys):
             raise ValueError("a secret key is required to sign links")
+        secret = keys
         self._unsubscribe = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
         # Post pages show a post's text and results: a forwarded email should not open
         # them for ever. Unsubscribe links never expire, so old emails can always opt out.
