@@ -82,9 +82,24 @@ class Settings(BaseSettings):
     linkedin_api_url: str = Field(
         "https://api.linkedin.com/", validation_alias=_env("TRYPOST_LINKEDIN_API_URL")
     )
+    linkedin_auth_url: str = Field(
+        "https://www.linkedin.com/", validation_alias=_env("TRYPOST_LINKEDIN_AUTH_URL")
+    )
+    # LinkedIn-Version: LinkedIn supports each monthly version for a year.
+    linkedin_version: str = Field(
+        "202610",
+        pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
+        validation_alias=_env("TRYPOST_LINKEDIN_VERSION"),
+    )
+    # Asks for w_organization_social too, so members can post as company pages they
+    # administer (needs LinkedIn's Community Management API product).
+    linkedin_company_pages: bool = Field(
+        False, validation_alias=_env("TRYPOST_LINKEDIN_COMPANY_PAGES")
+    )
     x_client_id: str | None = Field(None, validation_alias=_env("X_CLIENT_ID"))
     x_client_secret: SecretStr | None = Field(None, validation_alias=_env("X_CLIENT_SECRET"))
     x_api_url: str = Field("https://api.x.com/", validation_alias=_env("TRYPOST_X_API_URL"))
+    x_auth_url: str = Field("https://x.com/", validation_alias=_env("TRYPOST_X_AUTH_URL"))
     x_upload_url: str = Field(
         "https://api.x.com/2/media/upload", validation_alias=_env("TRYPOST_X_UPLOAD_URL")
     )

@@ -82,6 +82,24 @@ PLATFORMS: dict[str, PlatformSpec] = {
 }
 
 
+@dataclass(frozen=True)
+class TokenLife:
+    """How long an account's credentials work (Mastodon's: for ever)."""
+
+    # When the access token expires; None: it does not.
+    expires_at: datetime | None = None
+    # Whether it can be renewed without the member (a refresh token, a session).
+    renewable: bool = False
+    # When renewing stops working (a LinkedIn refresh token's own end); None: no end.
+    renew_until: datetime | None = None
+
+    def deadline(self) -> datetime | None:
+        """When the account stops working unless someone reconnects it."""
+        if self.expires_at is None:
+            return None
+        return self.renew_until if self.renewable else self.expires_at
+
+
 @dataclass
 class SocialAccount:
     workspace_id: int
@@ -96,6 +114,20 @@ class SocialAccount:
     owner_member_id: int | None = None
     # The limit this account's server set (a Mastodon instance may allow more than 500).
     max_chars: int | None = None
+    token_renewable: bool = False
+    token_renew_until: datetime | None = None
+    # The last token_expiring warning sent for the current credentials (days ahead).
+    expiry_warned_days: int | None = None
+
+    @property
+    def token(self) -> TokenLife:
+        return TokenLife(self.token_expires_at, self.token_renewable, self.token_renew_until)
+
+    def take_token(self, life: TokenLife) -> None:
+        self.token_expires_at = life.expires_at
+        self.token_renewable = life.renewable
+        self.token_renew_until = life.renew_until
+        self.expiry_warned_days = None
 
     @property
     def spec(self) -> PlatformSpec:

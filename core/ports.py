@@ -11,7 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.accounts import SocialAccount
+from core.accounts import SocialAccount, TokenLife
 from core.comments import Comment
 from core.connecting import ConnectState, OAuthApp
 from core.events import DomainEvent
@@ -376,9 +376,19 @@ class PublishRequest:
 
 
 @dataclass(frozen=True)
+class RateQuota:
+    """What a platform's rate-limit headers said of the account's remaining calls."""
+
+    remaining: int
+    resets_at: datetime
+
+
+@dataclass(frozen=True)
 class PublishResult:
     external_id: str
     url: str
+    # The quota left after this call, when the platform told it (X, LinkedIn).
+    quota: RateQuota | None = None
 
 
 class PlatformError(Exception):
@@ -390,11 +400,18 @@ class PlatformError(Exception):
 
 
 class TransientPlatformError(PlatformError):
-    """Timeouts, 5xx, 429: worth another try, after ``retry_after`` seconds if given."""
+    """Timeouts, 5xx, 429: worth another try, after ``retry_after`` seconds if given.
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    ``rate_limited`` marks a 429: nothing was created, and the wait is the account's
+    quota, not the platform's health.
+    """
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, rate_limited: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.rate_limited = rate_limited
 
 
 class PermanentPlatformError(PlatformError):
@@ -449,6 +466,28 @@ class ConnectedIdentity:
     credentials: dict[str, str] = field(repr=False)
     # The platform's own limit for this account (Mastodon instances set theirs).
     max_chars: int | None = None
+    # How long the credentials work and whether they can be renewed.
+    token: TokenLife = field(default_factory=TokenLife)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """An account's credentials after a token refresh, and their new lifetime."""
+
+    credentials: dict[str, str] = field(repr=False)
+    life: TokenLife
+
+
+class TokenRefresher(Protocol):
+    """A platform client whose access tokens expire and can be renewed."""
+
+    async def refresh(self, account: SocialAccount) -> Renewal:
+        """Trade the account's refresh token (or session) for new tokens.
+
+        Raises AuthPlatformError when the refresh is refused for good (revoked,
+        expired, already used), TransientPlatformError when trying later may work.
+        """
+        ...
 
 
 class PlatformDirectory(Protocol):
