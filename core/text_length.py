@@ -4,6 +4,7 @@ time with the platform's own arithmetic rather than failing at publish time."""
 from typing import Any
 
 import regex
+from twitter_text import parse_tweet
 
 URL_WEIGHT = 23
 
@@ -44,3 +45,9 @@ def grapheme_length(text: str) -> int:
 
 def code_points(text: str) -> int:
     return len(text)
+
+
+def x_length(text: str) -> int:
+    """X's weighted length, checked against 280: each URL weighs 23, CJK characters and
+    emoji 2, most others 1 (twitter-text's own parser, as X counts)."""
+    return int(parse_tweet(text).weightedLength)
