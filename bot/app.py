@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.commands.connect import Connect
+from bot.commands.connect import Connect, unset_oauth_settings
 from bot.discord.surface import DiscordSurface, discord_configured
 from bot.email.factory import build_mailer
 from bot.email.links import LinkSigner
@@ -36,15 +36,19 @@ from core.notifications.projector import Projector
 from core.observe import NO_METER, Meter
 from core.ports import Clock, CredentialSaver
 from core.scheduling.publisher import Publisher
+from core.scheduling.rate_limits import RateLimits
 from core.scheduling.runner import MinuteScheduler
 from core.scheduling.tick import Ticker
+from core.scheduling.tokens import TokenKeeper
 from core.usecases.connect import save_credentials
 from core.usecases.context import Services
 from platforms.bluesky import BlueskyClient
 from platforms.directory import Platforms
+from platforms.linkedin import LinkedInClient
 from platforms.mastodon import MastodonClient
 from platforms.sandbox import SandboxClient
 from platforms.webhook import WebhookClient
+from platforms.x import XClient
 from storage.crypto import CredentialCipher, split_secrets
 from storage.engine import create_engine_for, session_factory
 from storage.media_files import FileMediaStore
@@ -104,6 +108,7 @@ class App:
     platform_clients: tuple[Closable, ...] = ()
     # Where connect links point and which typed addresses they may reach.
     connect: Connect = field(default_factory=Connect)
+    tokens: TokenKeeper | None = None
     _heartbeat: "asyncio.Task[None] | None" = None
 
     async def start(self) -> None:
@@ -130,6 +135,8 @@ class App:
         )
         scheduler.every(5, self.notify)
         scheduler.every(60, self.outbox.send_digests)
+        if self.tokens is not None:
+            scheduler.every(3600, self.tokens.keep, at_start=True)
         return scheduler
 
     async def health(self, scheduler: MinuteScheduler | None = None) -> dict[str, object]:
@@ -210,12 +217,18 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     uow = SqlUnitOfWorkFactory(session_factory(engine), cipher)
     hosts = settings.private_hosts_allowed
     media = FileMediaStore(settings.media_dir)
+    linkedin, x = oauth_clients(settings, clock)
     clients: dict[str, Any] = {
         "webhook": WebhookClient(hosts),
         "mastodon": MastodonClient(hosts),
         "bluesky": BlueskyClient(_credential_saver(uow, clock), hosts),
+        **({"linkedin": linkedin} if linkedin else {}),
+        **({"x": x} if x else {}),
     }
     platforms = Platforms({"sandbox": SandboxClient(settings.sandbox_dir), **clients})
+    tokens = TokenKeeper(
+        uow, clock, {name: c for name, c in clients.items() if name in ("linkedin", "x")}
+    )
     registry = new_registry()
     meter = PrometheusMeter(registry)
     processes = SqlProcessRegistry(session_factory(engine), secrets.token_hex(8))
@@ -227,6 +240,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         process_id=processes.process_id,
         liveness=processes,
         media_path=media.path,
+        tokens=tokens,
+        limits=RateLimits(clock),
     )
     ticker = Ticker(uow, clock, publisher, meter=meter)
     chat = ChatGateways()
@@ -257,8 +272,37 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         meter,
         processes,
         tuple(clients.values()),
-        Connect.from_settings(settings),
+        Connect.from_settings(settings, linkedin, x),
+        tokens,
     )
+
+
+def oauth_clients(settings: Settings, clock: Clock) -> tuple[LinkedInClient | None, XClient | None]:
+    """The operator's LinkedIn and X apps, where their settings are all there; token
+    lifetimes are counted on the bot's clock."""
+    unset = unset_oauth_settings(settings)
+    linkedin = x = None
+    if not unset["linkedin"] and settings.linkedin_client_id and settings.linkedin_client_secret:
+        linkedin = LinkedInClient(
+            settings.linkedin_client_id,
+            settings.linkedin_client_secret.get_secret_value(),
+            api_url=settings.linkedin_api_url,
+            auth_url=settings.linkedin_auth_url,
+            version=settings.linkedin_version,
+            company_pages=settings.linkedin_company_pages,
+            now=clock.now,
+        )
+    if not unset["x"] and settings.x_client_id:
+        secret = settings.x_client_secret
+        x = XClient(
+            settings.x_client_id,
+            secret.get_secret_value() if secret else None,
+            api_url=settings.x_api_url,
+            auth_url=settings.x_auth_url,
+            upload_url=settings.x_upload_url,
+            now=clock.now,
+        )
+    return linkedin, x
 
 
 def link_keys(secret: str) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.media import MediaRules
-from core.text_length import code_points, grapheme_length, mastodon_length
+from core.text_length import code_points, grapheme_length, mastodon_length, x_length
 
 
 class AccountStatus(StrEnum):
@@ -26,6 +26,15 @@ MASTODON_MEDIA = MediaRules(
 )
 # app.bsky.embed.images: up to 4 images of at most 1,000,000 bytes each; no video here.
 BLUESKY_MEDIA = MediaRules(4, _IMAGES, 1_000_000)
+# Images API: JPG, PNG, GIF; a multi-image post takes up to 20.
+LINKEDIN_MEDIA = MediaRules(20, frozenset({"image/jpeg", "image/png", "image/gif"}), 10_000_000)
+# X media upload: 4 images of 5 MB each (GIFs 15 MB, counted as images here), or
+# videos of up to 512 MB.
+X_MEDIA = MediaRules(
+    4, _IMAGES, 5_000_000, frozenset({"video/mp4", "video/quicktime"}), 512_000_000
+)
+# X access tokens live 2 hours: the hourly job renews each one in its last 90 minutes.
+SHORT_TOKENS = timedelta(minutes=90)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class PlatformSpec:
     media: MediaRules = ANYTHING
     # How the platform counts ``max_chars``.
     length: Callable[[str], int] = code_points
+    # The hourly job renews a token this long before it expires: for a long-lived
+    # token, early enough that a refused renewal still leaves time for the warnings.
+    refresh_ahead: timedelta = timedelta(days=8)
 
 
 PLATFORMS: dict[str, PlatformSpec] = {
@@ -74,8 +86,18 @@ PLATFORMS: dict[str, PlatformSpec] = {
             media=BLUESKY_MEDIA,
             length=grapheme_length,
         ),
-        PlatformSpec("linkedin", "LinkedIn", "linkedin_post", 3000, False),
-        PlatformSpec("x", "X", "x_post", 280, False),
+        PlatformSpec("linkedin", "LinkedIn", "linkedin_post", 3000, False, media=LINKEDIN_MEDIA),
+        # Weighted as X counts: links 23, CJK and emoji 2 (twitter-text's rules).
+        PlatformSpec(
+            "x",
+            "X",
+            "x_post",
+            280,
+            False,
+            media=X_MEDIA,
+            length=x_length,
+            refresh_ahead=SHORT_TOKENS,
+        ),
         PlatformSpec("threads", "Threads", "threads_post", 500, False),
         PlatformSpec("webhook", "Webhook", "webhook_post", 10000, False),
     )

@@ -6,7 +6,7 @@ is stored, so a database read does not hand out working links. A GET of the star
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 STATE_LIFETIME = timedelta(minutes=15)
@@ -30,6 +30,9 @@ class ConnectState:
     account_id: int | None = None
     spent_at: datetime | None = None
     id: int = 0
+    # What the flow keeps between its steps (a PKCE verifier, a grant awaiting the
+    # member's choice of page); encrypted at rest.
+    secret: str = field(default="", repr=False)
 
     def usable(self, now: datetime) -> bool:
         return self.spent_at is None and now < self.expires_at

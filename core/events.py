@@ -17,6 +17,8 @@ class EventKind(StrEnum):
     POST_RETRIED = "post_retried"
     ENTRY_FAILED = "entry_failed"
     ACCOUNT_DISCONNECTED = "account_disconnected"
+    # An account's token ends soon and cannot be renewed without its owner.
+    TOKEN_EXPIRING = "token_expiring"
     PLAN_LIMIT = "plan_limit"
     # The workspace's media store passed 80 % or 95 % of its quota.
     STORAGE_LIMIT = "storage_limit"

@@ -5,6 +5,7 @@ Storage, platform clients and the clock implement these; the composition root
 ``tests/fakes.py``.
 """
 
+import builtins
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -127,6 +128,32 @@ class AccountRepository(Protocol):
         """Write renewed credentials only (a refreshed session), nothing else."""
         ...
 
+    async def expiring(self, before: datetime, limit: int) -> "builtins.list[SocialAccount]":
+        """Connected accounts, of every workspace, whose token or whose renewal ends
+        before ``before``."""
+        ...
+
+    async def take_refresh_lease(self, account_id: int, now: datetime, until: datetime) -> bool:
+        """Hold the right to refresh the account's token until ``until``, unless another
+        process holds it; True for the one caller that got it."""
+        ...
+
+    async def save_renewal(self, account_id: int, renewal: "Renewal") -> None:
+        """Write renewed credentials and their lifetime, forget past expiry warnings and
+        release the refresh lease."""
+        ...
+
+    async def release_refresh_lease(self, account_id: int) -> None: ...
+
+    async def end_renewal(self, account_id: int) -> None:
+        """The refresh was refused for good: the token now simply expires."""
+        ...
+
+    async def mark_warned(self, account_id: int, days: int) -> bool:
+        """Record a token_expiring warning ``days`` ahead unless one that near was
+        recorded already; True for the one caller that recorded it."""
+        ...
+
 
 class MediaRepository(Protocol):
     async def add(self, media: StoredMedia) -> StoredMedia:
@@ -216,8 +243,9 @@ class PostRepository(Protocol):
         """
         ...
 
-    async def with_pending_entries(self, limit: int) -> Sequence[int]:
-        """Ids of publishing posts that still have a pending enabled entry."""
+    async def with_pending_entries(self, now: datetime, limit: int) -> Sequence[int]:
+        """Ids of publishing posts with a pending enabled entry ready at ``now`` (not
+        waiting out a rate limit)."""
         ...
 
     async def overdue(self, before: datetime, limit: int) -> Sequence[Post]:

@@ -38,6 +38,8 @@ class PlatformEntry:
     # The process holding the lease: one that is gone gives its entries up at once.
     lease_owner: str | None = None
     published_at: datetime | None = None
+    # Set while a pending entry waits out its account's rate limit: not sent before.
+    not_before: datetime | None = None
     # Optimistic concurrency: storage writes only if the stored version still matches.
     version: int = 0
     # Random and never reused, unlike a row id: a platform's idempotency cache must not
@@ -46,6 +48,14 @@ class PlatformEntry:
 
     def move(self, target: EntryStatus) -> None:
         self.status = advance(ENTRY_MOVES, self.status, target, f"The {self.platform} entry")
+
+    def ready(self, now: datetime) -> bool:
+        """Pending and not waiting out a rate limit."""
+        return (
+            self.enabled
+            and self.status is EntryStatus.PENDING
+            and (self.not_before is None or self.not_before <= now)
+        )
 
     @property
     def idempotency_key(self) -> str:

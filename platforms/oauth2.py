@@ -82,7 +82,8 @@ def token_refusal(status: int, body: Mapping[str, Any], who: str) -> PlatformErr
     said = str(body.get("error_description") or error or f"HTTP {status}")[:300]
     if status == 429 or status >= 500:
         return TransientPlatformError(f"{who} could not renew the token now: {said}")
-    if error == "invalid_client" or status == 401 and not error:
+    # X says unauthorized_client for a wrong or missing client secret.
+    if error in ("invalid_client", "unauthorized_client") or status == 401 and not error:
         return PermanentPlatformError(
             f"{who} refused our app's client id or secret ({said}); the operator should "
             "check the settings"

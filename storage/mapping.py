@@ -138,6 +138,9 @@ def account_from_row(row: SocialAccountRow, cipher: CredentialCipher) -> SocialA
         token_expires_at=row.token_expires_at,
         owner_member_id=row.owner_member_id,
         max_chars=row.max_chars,
+        token_renewable=row.token_renewable,
+        token_renew_until=row.token_renew_until,
+        expiry_warned_days=row.expiry_warned_days,
     )
 
 
@@ -152,6 +155,9 @@ def account_values(account: SocialAccount, cipher: CredentialCipher) -> dict[str
         "token_expires_at": account.token_expires_at,
         "owner_member_id": account.owner_member_id,
         "max_chars": account.max_chars,
+        "token_renewable": account.token_renewable,
+        "token_renew_until": account.token_renew_until,
+        "expiry_warned_days": account.expiry_warned_days,
     }
 
 
@@ -220,6 +226,7 @@ def entry_from_row(row: PlatformEntryRow) -> PlatformEntry:
         lease_until=row.lease_until,
         lease_owner=row.lease_owner,
         published_at=row.published_at,
+        not_before=row.not_before,
         version=row.version,
         key=row.key,
     )
@@ -241,6 +248,7 @@ def entry_values(entry: PlatformEntry) -> dict[str, Any]:
         "lease_until": entry.lease_until,
         "lease_owner": entry.lease_owner,
         "published_at": entry.published_at,
+        "not_before": entry.not_before,
         "key": entry.key,
     }
 

@@ -153,6 +153,14 @@ class SocialAccountRow(Base):
     )
     # The character limit the account's server announced (a Mastodon instance's own).
     max_chars: Mapped[int | None]
+    # core.accounts.TokenLife, beside token_expires_at: plain, so the token job finds
+    # what expires without decrypting every account.
+    token_renewable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    token_renew_until: Mapped[datetime | None]
+    expiry_warned_days: Mapped[int | None]
+    # Held by the one process refreshing the account's token (a rotated refresh token
+    # must be used once), released when the new one is written.
+    refresh_lease_until: Mapped[datetime | None]
 
 
 class MediaFileRow(Base):
@@ -189,6 +197,9 @@ class ConnectStateRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     spent_at: Mapped[datetime | None]
+    # Fernet ciphertext of what the flow keeps between its steps (X's PKCE verifier,
+    # LinkedIn's grant while the member picks a page).
+    secret_encrypted: Mapped[str | None] = mapped_column(Text)
 
 
 class OAuthAppRow(Base):
@@ -279,6 +290,8 @@ class PlatformEntryRow(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(32))
     published_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, server_default=literal_column("0"))
+    # A pending entry waiting out its account's rate limit is not sent before this.
+    not_before: Mapped[datetime | None]
     # Random, unique, the stem of the idempotency key (core.posts.PlatformEntry.key).
     key: Mapped[str] = mapped_column(String(32), unique=True)
 

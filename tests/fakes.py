@@ -32,7 +32,7 @@ from core.notifications.ports import (
     EmailNotice,
     InboxFilter,
 )
-from core.ports import Duplicate, PostFilter, PublishRequest, PublishResult
+from core.ports import Duplicate, PostFilter, PublishRequest, PublishResult, Renewal
 from core.posts import PlatformEntry, Post
 from core.reviews import ReviewStep
 from core.roles import Role
@@ -45,6 +45,7 @@ class Store:
     workspaces: dict[int, Workspace] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     accounts: dict[int, SocialAccount] = field(default_factory=dict)
+    refresh_leases: dict[int, datetime] = field(default_factory=dict)
     labels: dict[int, Label] = field(default_factory=dict)
     posts: dict[int, Post] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
@@ -240,6 +241,45 @@ class FakeAccounts(_Repo):
         if account_id in self.s.accounts:
             self.s.accounts[account_id].credentials = dict(credentials)
 
+    async def expiring(self, before: datetime, limit: int) -> "list[SocialAccount]":
+        def ends(a: SocialAccount) -> bool:
+            times = (a.token_expires_at, a.token_renew_until)
+            return any(t is not None and t <= before for t in times)
+
+        found = [
+            copy.deepcopy(a)
+            for a in self.s.accounts.values()
+            if a.status is AccountStatus.CONNECTED and ends(a)
+        ]
+        return found[:limit]
+
+    async def take_refresh_lease(self, account_id: int, now: datetime, until: datetime) -> bool:
+        held = self.s.refresh_leases.get(account_id)
+        if held is not None and held >= now:
+            return False
+        self.s.refresh_leases[account_id] = until
+        return True
+
+    async def save_renewal(self, account_id: int, renewal: Renewal) -> None:
+        account = self.s.accounts[account_id]
+        account.credentials = dict(renewal.credentials)
+        account.take_token(renewal.life)
+        self.s.refresh_leases.pop(account_id, None)
+
+    async def release_refresh_lease(self, account_id: int) -> None:
+        self.s.refresh_leases.pop(account_id, None)
+
+    async def end_renewal(self, account_id: int) -> None:
+        self.s.accounts[account_id].token_renewable = False
+        self.s.refresh_leases.pop(account_id, None)
+
+    async def mark_warned(self, account_id: int, days: int) -> bool:
+        account = self.s.accounts[account_id]
+        if account.expiry_warned_days is not None and account.expiry_warned_days <= days:
+            return False
+        account.expiry_warned_days = days
+        return True
+
 
 class FakeMedia(_Repo):
     async def add(self, media: StoredMedia) -> StoredMedia:
@@ -416,12 +456,11 @@ class FakePosts(_Repo):
             post.version += 1
         return [p.id for p in due]
 
-    async def with_pending_entries(self, limit: int) -> Sequence[int]:
+    async def with_pending_entries(self, now: datetime, limit: int) -> Sequence[int]:
         return [
             p.id
             for p in self.s.posts.values()
-            if p.status is PostStatus.PUBLISHING
-            and any(e.enabled and e.status is EntryStatus.PENDING for e in p.entries)
+            if p.status is PostStatus.PUBLISHING and any(e.ready(now) for e in p.entries)
         ][:limit]
 
     async def overdue_reviews(self, now: datetime, limit: int) -> Sequence[Post]:

@@ -4,10 +4,11 @@ from bot.commands import requests as rq
 from bot.commands import views
 from bot.commands.connect import Connect
 from bot.commands.dispatch import Context, handles
-from core.accounts import SocialAccount
+from core.accounts import PLATFORMS, SocialAccount
 from core.messages import Button, Reply, Tone, error
 from core.usecases import accounts, connect
 from core.usecases.context import Actor, Services
+from platforms.oauth2 import pkce_verifier
 
 _BY_NAME = (
     "Only sandbox and webhook accounts can be added by name: `accounts add sandbox <name>`, "
@@ -69,11 +70,24 @@ async def _connect(req: rq.Accounts, ctx: Context) -> Reply:
             return _connected(*await connect.save_connected(svc, actor, "bluesky", identity))
         pds = await links.instance(req.url) if req.url else ""
         return await _link(svc, actor, links, "bluesky", pds)
+    if req.platform in ("linkedin", "x"):
+        return await _oauth_link(svc, actor, links, req.platform)
     return error(
-        f"Connecting {req.platform} is not available on this bot yet. Connect `mastodon` "
-        "(`accounts connect mastodon <instance URL>`) or `bluesky` (`accounts connect "
-        "bluesky <handle> <app password>`), or add a webhook."
+        f"Connecting {req.platform} is not available on this bot. Connect `mastodon` "
+        "(`accounts connect mastodon <instance URL>`), `bluesky` (`accounts connect "
+        "bluesky <handle> <app password>`), `linkedin` or `x`, or add a webhook."
     )
+
+
+async def _oauth_link(
+    svc: Services, actor: Actor, links: Connect, platform: str, account: SocialAccount | None = None
+) -> Reply:
+    refused = links.not_set_up(platform)
+    if refused is not None:
+        return error(refused)
+    # X wants PKCE: the verifier waits, encrypted, with the link's state.
+    verifier = pkce_verifier() if platform == "x" else ""
+    return await _link(svc, actor, links, platform, "", account, verifier)
 
 
 async def _reconnect(name: str, ctx: Context) -> Reply:
@@ -89,6 +103,8 @@ async def _reconnect(name: str, ctx: Context) -> Reply:
             "that failed on it.",
             tone=Tone.SUCCESS,
         )
+    if account.platform in ("linkedin", "x"):
+        return await _oauth_link(svc, actor, links, account.platform, account)
     base = account.credentials.get("instance") or account.credentials.get("pds", "")
     return await _link(svc, actor, links, account.platform, base, account)
 
@@ -100,22 +116,27 @@ async def _link(
     platform: str,
     instance: str,
     account: SocialAccount | None = None,
+    secret: str = "",
 ) -> Reply:
     token = await connect.connect_link_state(
-        svc, actor, platform, instance, account.id if account else None
+        svc, actor, platform, instance, account.id if account else None, secret
     )
     url = links.start_link(platform, token)
-    what = f"reconnect {account.name}" if account else f"connect a {platform.title()} account"
-    how = (
-        "sign in on your instance and allow TryPost"
-        if platform == "mastodon"
-        else "give the handle and an app password (Bluesky → Settings → App passwords)"
-    )
+    label = PLATFORMS[platform].label
+    article = "an" if label[0] in "AEIOUX" else "a"  # "an X account"
+    what = f"reconnect {account.name}" if account else f"connect {article} {label} account"
+    how = _HOW.get(platform, f"sign in to {label} and allow TryPost")
     return Reply(
         text=f"To {what}, open this link and {how}. It works once, for 15 minutes, and only "
         f"for you:\n{url}",
         buttons=(Button("Open sign-in", "", url=url),),
     )
+
+
+_HOW = {
+    "mastodon": "sign in on your instance and allow TryPost",
+    "bluesky": "give the handle and an app password (Bluesky → Settings → App passwords)",
+}
 
 
 def _connected(account: SocialAccount, again: bool) -> Reply:

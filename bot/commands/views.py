@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.comment_views import ShowMember, comment_line, review_lines
 from bot.commands.mentions import at_name
-from core.accounts import AccountStatus, SocialAccount
+from core.accounts import PLATFORMS, AccountStatus, SocialAccount
 from core.labels import Label
 from core.media import media_label
 from core.messages import Button, Field, Reply, Tone
@@ -52,7 +52,7 @@ def post_line(post: Post, zone: str) -> str:
     )
 
 
-def entry_line(entry: PlatformEntry, accounts: dict[int, SocialAccount]) -> str:
+def entry_line(entry: PlatformEntry, accounts: dict[int, SocialAccount], zone: str) -> str:
     account = accounts.get(entry.account_id)
     name = (
         f"{account.name} ({entry.platform})" if account else f"removed account ({entry.platform})"
@@ -61,6 +61,10 @@ def entry_line(entry: PlatformEntry, accounts: dict[int, SocialAccount]) -> str:
         return f"{ENTRY_ICON[entry.status]} {name}: {entry.platform_url}"
     if entry.status is EntryStatus.FAILED:
         return f"{ENTRY_ICON[entry.status]} {name}: {entry.error_message}"
+    if entry.status is EntryStatus.PENDING and entry.not_before is not None:
+        label = PLATFORMS[entry.platform].label
+        waits = f"waiting for {label}'s rate limit until {show_time(entry.not_before, zone)}"
+        return f"{ENTRY_ICON[entry.status]} {name}: {waits}"
     return f"{ENTRY_ICON[entry.status]} {name}: {entry.status.value}"
 
 
@@ -105,7 +109,7 @@ def post_details(
         fields.append(Field("Media", ", ".join(media_label(item) for item in post.media)))
     if post.review_state is not ReviewState.NONE:
         fields.append(Field("Review", REVIEW_SAID[post.review_state]))
-    items = [entry_line(e, details.accounts) for e in post.enabled_entries]
+    items = [entry_line(e, details.accounts, zone) for e in post.enabled_entries]
     if details.review is not None:
         items += review_lines(details.review, zone)
     if details.comments is not None:

@@ -205,8 +205,11 @@ class ConsoleSession:
 
     async def _after_time_moved(self) -> Reply:
         """Time moved on: whatever came due meanwhile publishes, as the scheduler would,
-        and digests whose hour has come go out."""
+        tokens are kept as the worker would, and digests whose hour has come go out."""
         report = await self.app.ticker.tick()
+        if self.app.tokens is not None:
+            # The worker's hourly token job: renewals, then expiry warnings.
+            await self.app.tokens.keep()
         digests = await self.app.outbox.send_digests()
         now = show_time(self.app.clock.now(), await self._zone())
         done = f"; {report.published_posts} post(s) published" if report.published_posts else ""

@@ -63,14 +63,14 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
             for who in _unique([*owners, *([author] if author else [])])
             if who != actor
         ]
-    if kind is EventKind.ACCOUNT_DISCONNECTED and event.account_id:
+    if kind in _ACCOUNT_NOTICES and event.account_id:
         account = await uow.accounts.get(event.account_id)
         if account is not None and account.workspace_id != event.workspace_id:
             return []
         owner = account.owner_member_id if account else None
         recipients = _unique([*owners, *([owner] if owner else [])])
         return [
-            Notice(who, NoticeType.ACCOUNT_DISCONNECTED, event.payload, account_id=event.account_id)
+            Notice(who, _ACCOUNT_NOTICES[kind], event.payload, account_id=event.account_id)
             for who in recipients
         ]
     if kind is EventKind.PLAN_LIMIT:
@@ -100,6 +100,10 @@ async def notices_for(uow: UnitOfWork, event: DomainEvent) -> list[Notice]:
     return []
 
 
+_ACCOUNT_NOTICES = {
+    EventKind.ACCOUNT_DISCONNECTED: NoticeType.ACCOUNT_DISCONNECTED,
+    EventKind.TOKEN_EXPIRING: NoticeType.TOKEN_EXPIRING,
+}
 _POST_NOTICES = {
     EventKind.POST_FINISHED: NoticeType.POST_FAILED,
     EventKind.POST_MISSED: NoticeType.POST_FAILED,

@@ -61,6 +61,16 @@ def render(notification: Notification, timezone: str = "UTC") -> Reply:
             tone=Tone.ERROR,
             buttons=(_reconnect(p),),
         )
+    if kind is NoticeType.TOKEN_EXPIRING:
+        account = p.get("account", "An account")
+        when = _when(p.get("expires_at"), timezone)
+        return Reply(
+            title=f"⏳ {account} needs reconnecting{f' by {when}' if when else ' soon'}",
+            text=f"{p.get('reason') or 'Its sign-in cannot be renewed automatically'}. "
+            "Reconnect it before then, or posts to it will fail.",
+            tone=Tone.WARNING,
+            buttons=(_reconnect(p),),
+        )
     if kind is NoticeType.STORAGE_LIMIT:
         return Reply(
             title=f"💾 Media storage {p.get('percent')} % full",

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.accounts import AccountStatus, SocialAccount
@@ -21,22 +21,28 @@ from core.ports import (
     AuthPlatformError,
     Clock,
     MediaFile,
+    PlatformClient,
     PlatformDirectory,
     PlatformError,
     ProcessLiveness,
     PublishRequest,
     PublishResult,
+    TransientPlatformError,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from core.posts import PlatformEntry, Post
 from core.scheduling.progress import report
+from core.scheduling.rate_limits import RateLimits
 from core.scheduling.sending import RetryPolicy, Sleep, send_with_retries
+from core.scheduling.tokens import TokenKeeper
 from core.states import EntryStatus, PostStatus
 from core.usecases.targets import stored_files
 
 log = logging.getLogger(__name__)
 DEFAULT_RETRY = RetryPolicy()
+# A 429 that did not say until when: X's and Mastodon's windows are 15 and 5 minutes.
+RATE_LIMIT_WAIT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class Outcome:
     result: PublishResult | None = None
     error: str | None = None
     auth_failed: bool = False
+    # The account's rate limit was reached: the entry waits until then, then goes.
+    wait_until: datetime | None = None
 
 
 class Publisher:
@@ -63,6 +71,8 @@ class Publisher:
         process_id: str | None = None,
         liveness: ProcessLiveness | None = None,
         media_path: Callable[[str], str] | None = None,
+        tokens: TokenKeeper | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         # Written on each lease, so recovery can tell a dead holder from a slow one.
         self.process_id = process_id or secrets.token_hex(8)
@@ -77,6 +87,8 @@ class Publisher:
         self._meter = meter
         # Where a stored file's bytes are, by hash (None: media are links only).
         self._media_path = media_path
+        self._tokens = tokens
+        self._limits = limits
 
     async def post_ready(self, post_id: int) -> None:
         """Publish the post's pending entries now (publish now, retry)."""
@@ -87,11 +99,12 @@ class Publisher:
             post = await uow.posts.get(post_id)
         if post is None or post.status is not PostStatus.PUBLISHING:
             return
-        pending = [e for e in post.enabled_entries if e.status is EntryStatus.PENDING]
+        now = self._clock.now()
+        pending = [e for e in post.enabled_entries if e.ready(now)]
         await report(post)
         if pending:
             await asyncio.gather(*(self._bounded(e.id) for e in pending))
-        else:
+        elif not any(e.status is EntryStatus.PENDING for e in post.enabled_entries):
             await self._settle_alone(post_id)
 
     async def _bounded(self, entry_id: int) -> None:
@@ -116,8 +129,20 @@ class Publisher:
         now = self._clock.now()
         async with self._uow() as uow:
             entry = await uow.entries.get(entry_id)
-            if entry is None or entry.status is not EntryStatus.PENDING:
+            if entry is None or not entry.ready(now):
                 return None
+            wait = (
+                await self._limits.reserve(entry.platform, entry.account_id)
+                if self._limits
+                else None
+            )
+            if wait is not None:
+                # Waiting would hold a publish slot other accounts could use.
+                entry.not_before = wait
+                if await uow.entries.compare_and_set(entry):
+                    await uow.commit()
+                return None
+            entry.not_before = None
             entry.move(EntryStatus.PUBLISHING)
             entry.attempts += 1
             entry.lease_until = now + self.lease
@@ -171,15 +196,43 @@ class Publisher:
         )
         try:
             client = self._platforms.client_for(entry.platform)
-            result = await send_with_retries(client, request, self._retry, self._sleep)
+            result = await self._publish(client, request)
         except AuthPlatformError as error:
             return Outcome(error=error.reason, auth_failed=True)
+        except TransientPlatformError as error:
+            if not error.rate_limited or self._limits is None:
+                return Outcome(error=error.reason)
+            wait = timedelta(seconds=error.retry_after or RATE_LIMIT_WAIT.total_seconds())
+            until = self._clock.now() + wait
+            self._limits.block(entry.platform, account.id, until)
+            return Outcome(wait_until=until)
         except PlatformError as error:
             return Outcome(error=error.reason)
         except Exception as error:
             log.exception("platform client crashed", extra={"entry_id": entry.id})
             return Outcome(error=f"unexpected error: {type(error).__name__}")
         return Outcome(result=result)
+
+    async def _publish(self, client: PlatformClient, request: PublishRequest) -> PublishResult:
+        """Send with a token that works: renewed first when it is about to expire, and
+        once more when the platform refuses it (revoked early, clocks apart)."""
+        tokens = self._tokens
+        account = request.account
+        if tokens is not None:
+            account = await tokens.fresh(account)
+        try:
+            result = await self._sent(client, replace(request, account=account))
+        except AuthPlatformError:
+            if tokens is None or not tokens.renews(account):
+                raise
+            account = await tokens.fresh(account, force=True)
+            result = await self._sent(client, replace(request, account=account))
+        if self._limits is not None:
+            self._limits.told(account.platform, account.id, result.quota)
+        return result
+
+    async def _sent(self, client: PlatformClient, request: PublishRequest) -> PublishResult:
+        return await send_with_retries(client, request, self._retry, self._sleep)
 
     async def _finish(self, entry: PlatformEntry, outcome: Outcome) -> None:
         now = self._clock.now()
@@ -192,6 +245,12 @@ class Publisher:
                 return
             current.lease_until = None
             current.lease_owner = None
+            if outcome.wait_until is not None:
+                current.move(EntryStatus.PENDING)
+                current.not_before = outcome.wait_until
+                if await uow.entries.compare_and_set(current):
+                    await uow.commit()
+                return
             if outcome.result is not None:
                 current.move(EntryStatus.PUBLISHED)
                 current.platform_url = outcome.result.url

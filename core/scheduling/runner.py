@@ -53,8 +53,11 @@ class MinuteScheduler:
         )
         self._scheduler.start()
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-        """Run another periodic job beside the tick (the outbox, digests)."""
+    def every(
+        self, seconds: float, job: Callable[[], Awaitable[object]], *, at_start: bool = False
+    ) -> None:
+        """Run another periodic job beside the tick (the outbox, digests, tokens);
+        ``at_start`` runs it once as soon as the scheduler starts, too."""
 
         running = asyncio.Lock()
         self._job_locks.append(running)
@@ -72,6 +75,7 @@ class MinuteScheduler:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=30,
+            **({"next_run_time": datetime.now(UTC)} if at_start else {}),
         )
 
     async def _tick(self) -> None:

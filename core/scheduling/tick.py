@@ -50,7 +50,7 @@ class Ticker:
             self._uow, self._clock, self._publisher.lease, self._publisher.liveness
         )
         async with self._uow() as uow:
-            ready = await uow.posts.with_pending_entries(self._batch)
+            ready = await uow.posts.with_pending_entries(self._clock.now(), self._batch)
         post_ids = list(dict.fromkeys([*claimed, *ready]))
         await asyncio.gather(*(self._publisher.publish_post(pid) for pid in post_ids))
         report = TickReport(len(claimed), recovered, len(post_ids))

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from core.accounts import PLATFORMS, AccountStatus, SocialAccount
 from core.connecting import STATE_LIFETIME, ConnectState, OAuthApp, state_hash
 from core.errors import NotFound, ValidationFailed
-from core.ports import ConnectedIdentity, Duplicate
+from core.ports import ConnectedIdentity, Duplicate, UnitOfWork
 from core.roles import Action
 from core.usecases.accounts import find_account
 from core.usecases.context import Actor, Services, load_actor
@@ -20,26 +20,58 @@ Register = Callable[[], Awaitable[tuple[str, str]]]
 
 
 async def connect_link_state(
-    svc: Services, actor: Actor, platform: str, instance: str = "", account_id: int | None = None
+    svc: Services,
+    actor: Actor,
+    platform: str,
+    instance: str = "",
+    account_id: int | None = None,
+    secret: str = "",
 ) -> str:
-    """A new one-time state for ``/connect/<platform>/start``; returns the token."""
-    token = secrets.token_urlsafe(32)
-    now = svc.clock.now()
+    """A new one-time state for ``/connect/<platform>/start``; returns the token.
+    ``secret`` is what the flow keeps for its callback (X's PKCE verifier)."""
     async with svc.uow() as uow:
         _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
-        await uow.connects.add_state(
-            ConnectState(
-                token_hash=state_hash(token),
-                platform=platform,
-                workspace_id=actor.workspace_id,
-                member_id=member.id,
-                instance=instance,
-                created_at=now,
-                expires_at=now + STATE_LIFETIME,
-                account_id=account_id,
-            )
-        )
+        token = await _add_state(uow, svc, platform, actor.workspace_id, member.id, instance,
+                                 account_id, secret)  # fmt: skip
         await uow.commit()
+    return token
+
+
+async def next_step_state(svc: Services, state: ConnectState, step: str, secret: str) -> str:
+    """A one-time state for the next page of a spent state's flow (LinkedIn's choice of
+    page), for the same member, holding what that page needs; returns its token."""
+    async with svc.uow() as uow:
+        token = await _add_state(uow, svc, step, state.workspace_id, state.member_id,
+                                 state.instance, state.account_id, secret)  # fmt: skip
+        await uow.commit()
+    return token
+
+
+async def _add_state(
+    uow: UnitOfWork,
+    svc: Services,
+    platform: str,
+    workspace_id: int,
+    member_id: int,
+    instance: str,
+    account_id: int | None,
+    secret: str,
+) -> str:
+    token = secrets.token_urlsafe(32)
+    now = svc.clock.now()
+    await uow.connects.add_state(
+        ConnectState(
+            token_hash=state_hash(token),
+            platform=platform,
+            workspace_id=workspace_id,
+            member_id=member_id,
+            instance=instance,
+            created_at=now,
+            expires_at=now + STATE_LIFETIME,
+            account_id=account_id,
+            secret=secret,
+        )
+    )
     return token
 
 
@@ -104,27 +136,40 @@ async def save_connected(
             raise ValidationFailed(
                 f"There is already a {existing.spec.label} account called “{identity.name}”."
             )
+        if existing is not None and not _same_subject(existing, identity):
+            raise ValidationFailed(
+                f"There is already a {existing.spec.label} account called “{identity.name}”"
+                " for someone else; remove it first if it is no longer used."
+            )
         if existing is not None:
             existing.credentials = dict(identity.credentials)
             existing.status = AccountStatus.CONNECTED
             existing.handle = identity.handle
             existing.max_chars = identity.max_chars
+            existing.take_token(identity.token)
             await uow.accounts.update(existing)
             await uow.commit()
             return existing, True
-        account = await uow.accounts.add(
-            SocialAccount(
-                workspace_id=actor.workspace_id,
-                platform=platform,
-                name=identity.name,
-                handle=identity.handle,
-                credentials=dict(identity.credentials),
-                owner_member_id=member.id,
-                max_chars=identity.max_chars,
-            )
+        account = SocialAccount(
+            workspace_id=actor.workspace_id,
+            platform=platform,
+            name=identity.name,
+            handle=identity.handle,
+            credentials=dict(identity.credentials),
+            owner_member_id=member.id,
+            max_chars=identity.max_chars,
         )
+        account.take_token(identity.token)
+        await uow.accounts.add(account)
         await uow.commit()
     return account, False
+
+
+def _same_subject(existing: SocialAccount, identity: ConnectedIdentity) -> bool:
+    """A reconnect is for the same platform account: two LinkedIn members may share a
+    name, and one must never take over the other's account by reconnecting it."""
+    held, given = existing.credentials.get("subject"), identity.credentials.get("subject")
+    return held is None or given is None or held == given
 
 
 async def account_handle(svc: Services, state: ConnectState) -> str:

@@ -1,11 +1,14 @@
 """Connected social accounts; credentials are encrypted on the way in, decrypted out."""
 
+import builtins
 from collections.abc import Mapping
+from datetime import datetime
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, Update, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts import AccountStatus, SocialAccount
+from core.ports import Renewal
 from storage.crypto import CredentialCipher
 from storage.mapping import account_from_row, account_values
 from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows
@@ -58,16 +61,14 @@ class SqlAccountRepository:
         )
 
     async def mark_disconnected(self, account_id: int) -> bool:
-        result = await self._session.execute(
+        return await self._changed(
             update(SocialAccountRow)
             .where(
                 SocialAccountRow.id == account_id,
                 SocialAccountRow.status == AccountStatus.CONNECTED.value,
             )
             .values(status=AccountStatus.DISCONNECTED.value)
-            .execution_options(**NO_SYNC)
         )
-        return bool(getattr(result, "rowcount", 0))
 
     async def set_credentials(self, account_id: int, credentials: Mapping[str, str]) -> None:
         await self._session.execute(
@@ -76,6 +77,73 @@ class SqlAccountRepository:
             .values(credentials_encrypted=self._cipher.encrypt(dict(credentials)))
             .execution_options(**NO_SYNC)
         )
+
+    async def expiring(self, before: datetime, limit: int) -> "builtins.list[SocialAccount]":
+        stmt = (
+            select(SocialAccountRow)
+            .where(
+                SocialAccountRow.status == AccountStatus.CONNECTED.value,
+                or_(
+                    SocialAccountRow.token_expires_at <= before,
+                    SocialAccountRow.token_renew_until <= before,
+                ),
+            )
+            .order_by(SocialAccountRow.token_expires_at, SocialAccountRow.id)
+            .limit(limit)
+        )
+        rows = await fresh_rows(self._session, stmt)
+        return [account_from_row(row, self._cipher) for row in rows]
+
+    async def take_refresh_lease(self, account_id: int, now: datetime, until: datetime) -> bool:
+        lease = SocialAccountRow.refresh_lease_until
+        return await self._changed(
+            update(SocialAccountRow)
+            .where(SocialAccountRow.id == account_id, or_(lease.is_(None), lease < now))
+            .values(refresh_lease_until=until)
+        )
+
+    async def save_renewal(self, account_id: int, renewal: Renewal) -> None:
+        await self._session.execute(
+            update(SocialAccountRow)
+            .where(SocialAccountRow.id == account_id)
+            .values(
+                credentials_encrypted=self._cipher.encrypt(dict(renewal.credentials)),
+                token_expires_at=renewal.life.expires_at,
+                token_renewable=renewal.life.renewable,
+                token_renew_until=renewal.life.renew_until,
+                expiry_warned_days=None,
+                refresh_lease_until=None,
+            )
+            .execution_options(**NO_SYNC)
+        )
+
+    async def release_refresh_lease(self, account_id: int) -> None:
+        await self._session.execute(
+            update(SocialAccountRow)
+            .where(SocialAccountRow.id == account_id)
+            .values(refresh_lease_until=None)
+            .execution_options(**NO_SYNC)
+        )
+
+    async def end_renewal(self, account_id: int) -> None:
+        await self._session.execute(
+            update(SocialAccountRow)
+            .where(SocialAccountRow.id == account_id)
+            .values(token_renewable=False, refresh_lease_until=None)
+            .execution_options(**NO_SYNC)
+        )
+
+    async def mark_warned(self, account_id: int, days: int) -> bool:
+        warned = SocialAccountRow.expiry_warned_days
+        return await self._changed(
+            update(SocialAccountRow)
+            .where(SocialAccountRow.id == account_id, or_(warned.is_(None), warned > days))
+            .values(expiry_warned_days=days)
+        )
+
+    async def _changed(self, stmt: Update) -> bool:
+        result = await self._session.execute(stmt.execution_options(**NO_SYNC))
+        return bool(getattr(result, "rowcount", 0))
 
     async def remove(self, account_id: int) -> None:
         await self._session.execute(

@@ -31,6 +31,9 @@ class SqlConnectRepository:
                 created_at=state.created_at,
                 expires_at=state.expires_at,
                 spent_at=state.spent_at,
+                secret_encrypted=self._cipher.encrypt({"secret": state.secret})
+                if state.secret
+                else None,
             )
             .returning(ConnectStateRow.id)
         )
@@ -54,6 +57,9 @@ class SqlConnectRepository:
             account_id=row.account_id,
             spent_at=row.spent_at,
             id=row.id,
+            secret=self._cipher.decrypt(row.secret_encrypted).get("secret", "")
+            if row.secret_encrypted
+            else "",
         )
 
     async def spend(self, state_id: int, at: datetime) -> bool:

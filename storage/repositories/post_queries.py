@@ -6,7 +6,7 @@ statement the repository executes.
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Update, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, exists, func, or_, select, update
 
 from core.ports import PostFilter
 from core.states import EntryStatus, PostStatus
@@ -59,12 +59,13 @@ def claim_due_update(now: datetime, limit: int, *, skip_locked: bool) -> Update:
     )
 
 
-def pending_entries_select(limit: int) -> Select[int]:
-    """Ids of publishing posts that still have a pending enabled entry."""
+def pending_entries_select(now: datetime, limit: int) -> Select[int]:
+    """Ids of publishing posts with a pending enabled entry not waiting past ``now``."""
     pending = exists().where(
         PlatformEntryRow.post_id == PostRow.id,
         PlatformEntryRow.enabled.is_(True),
         PlatformEntryRow.status == EntryStatus.PENDING.value,
+        or_(PlatformEntryRow.not_before.is_(None), PlatformEntryRow.not_before <= now),
     )
     return (
         select(PostRow.id)

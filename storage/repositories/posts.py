@@ -133,9 +133,8 @@ class SqlPostRepository:
         result = await self._session.execute(stmt)
         return sorted(result.scalars().all())
 
-    async def with_pending_entries(self, limit: int) -> builtins.list[int]:
-        """Ids of publishing posts that still have a pending enabled entry."""
-        return list((await self._session.scalars(pending_entries_select(limit))).all())
+    async def with_pending_entries(self, now: datetime, limit: int) -> builtins.list[int]:
+        return list((await self._session.scalars(pending_entries_select(now, limit))).all())
 
     async def overdue(self, before: datetime, limit: int) -> builtins.list[Post]:
         """Scheduled posts whose time is earlier than ``before``."""

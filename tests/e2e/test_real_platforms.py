@@ -8,81 +8,13 @@ The real console session, web app and platform clients run in this process; only
 platforms are fakes, reached over HTTP."""
 
 import re
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
-
-from bot.app import App, build_app
-from bot.console.session import ConsoleSession
-from bot.settings import Settings
-from bot.web import serve
-from core.clock import ManualClock
+from tests.e2e.platform_console import console
 from tests.fake_bluesky import FakeBluesky
 from tests.fake_mastodon import FakeMastodon
 from tests.media_server import media_server, png_bytes
 from tests.webhook_receiver import Receiver
-
-START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-LINK = re.compile(r"http://127\.0\.0\.1:\d+/connect/\w+/start\?state=[\w-]+")
-
-
-@dataclass
-class Console:
-    app: App
-    session: ConsoleSession
-    said: list[str] = field(default_factory=list)
-
-    async def line(self, text: str) -> str:
-        before = len(self.said)
-        await self.session.handle(text)
-        await self.app.notify()
-        return "\n".join(self.said[before:])
-
-    async def follow(self, reply: str) -> str:
-        """Open the connect link in the reply as a browser would (redirects followed)."""
-        found = LINK.search(reply)
-        assert found, reply
-        async with aiohttp.ClientSession() as browser, browser.get(found[0]) as page:
-            return await page.text()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    port = _free_port()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'trypost.db'}",
-        secret_key="e2e-secret",
-        sandbox_dir=tmp_path / "sandbox-posts",
-        media_dir=tmp_path / "media",
-        outbox_dir=tmp_path / "outbox",
-        allow_private_hosts="127.0.0.1",
-        public_url=f"http://127.0.0.1:{port}",
-    )
-    app = await build_app(settings, clock=ManualClock(START))
-    web = await serve(app.web_app(), port, host="127.0.0.1")
-
-    async def ask(prompt: str) -> str | None:
-        return None
-
-    said: list[str] = []
-    session = ConsoleSession(app, ask, said.append)
-    try:
-        await session.start("alice")
-        yield Console(app, session, said)
-    finally:
-        await web.cleanup()
-        await app.aclose()
 
 
 async def test_every_platform_from_connect_to_reconnect(tmp_path: Path) -> None:

@@ -54,10 +54,20 @@ def _post(
 
 
 def _entry(
-    status: EntryStatus, *, enabled: bool = True, lease: datetime | None = None
+    status: EntryStatus,
+    *,
+    enabled: bool = True,
+    lease: datetime | None = None,
+    not_before: datetime | None = None,
 ) -> PlatformEntry:
     return PlatformEntry(
-        1, "sandbox", "sandbox_post", enabled=enabled, status=status, lease_until=lease
+        1,
+        "sandbox",
+        "sandbox_post",
+        enabled=enabled,
+        status=status,
+        lease_until=lease,
+        not_before=not_before,
     )
 
 
@@ -141,16 +151,20 @@ async def test_with_pending_entries_lists_publishing_posts_with_work_left(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     ws = await _workspace(uow_factory)
-    waiting, done, disabled, draft = await _posts(
+    minute = timedelta(minutes=1)
+    waiting, done, disabled, draft, rate_limited, waited = await _posts(
         uow_factory,
         ws,
         _post(S.PUBLISHING, entries=[_entry(EntryStatus.PUBLISHED), _entry(EntryStatus.PENDING)]),
         _post(S.PUBLISHING, entries=[_entry(EntryStatus.PUBLISHED)]),
         _post(S.PUBLISHING, entries=[_entry(EntryStatus.PENDING, enabled=False)]),
         _post(S.DRAFT, entries=[_entry(EntryStatus.PENDING)]),
+        _post(S.PUBLISHING, entries=[_entry(EntryStatus.PENDING, not_before=NOW + minute)]),
+        _post(S.PUBLISHING, entries=[_entry(EntryStatus.PENDING, not_before=NOW - minute)]),
     )
     async with uow_factory() as uow:
-        assert list(await uow.posts.with_pending_entries(10)) == [waiting.id]
+        ready = await uow.posts.with_pending_entries(NOW, 10)
+        assert sorted(ready) == [waiting.id, waited.id], "not the one waiting out its limit"
 
 
 async def test_overdue_lists_scheduled_posts_earlier_than_the_cutoff(

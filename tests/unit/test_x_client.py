@@ -182,8 +182,11 @@ async def test_a_confidential_app_refuses_a_client_without_its_secret(secret: st
         try:
             verifier = pkce_verifier()
             back = await consent(client.authorize_url(REDIRECT_URI, "s", pkce_challenge(verifier)))
-            with pytest.raises(AuthPlatformError, match="Missing valid authorization header"):
+            # The operator's setting to fix, not the member's sign-in.
+            with pytest.raises(PermanentPlatformError, match="operator should check") as refused:
                 await client.exchange_code(back["code"], REDIRECT_URI, verifier)
+            assert not isinstance(refused.value, AuthPlatformError)
+            assert "Missing valid authorization header" in refused.value.reason
         finally:
             await client.aclose()
 
