@@ -248,10 +248,15 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     services = Services(
         uow, clock, publisher, media_files=media, media_quota=settings.media_quota_mb * 1_000_000
     )
-    slack = build_slack(settings, services, engine, cipher) if slack_configured(settings) else None
+    connect = Connect.from_settings(settings, linkedin, x)
+    slack = (
+        build_slack(settings, services, engine, cipher, connect)
+        if slack_configured(settings)
+        else None
+    )
     if slack is not None:
         chat.add(slack.chat)
-    discord = DiscordSurface(settings, services) if discord_configured(settings) else None
+    discord = DiscordSurface(settings, services, connect) if discord_configured(settings) else None
     if discord is not None:
         chat.add(discord.chat)
     return App(
@@ -272,7 +277,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         meter,
         processes,
         tuple(clients.values()),
-        Connect.from_settings(settings, linkedin, x),
+        connect,
         tokens,
     )
 

@@ -28,7 +28,6 @@ and no log line ever holds them.
 
 import asyncio
 import hashlib
-import json
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -55,6 +54,7 @@ from core.ports import (
 )
 from core.text_length import grapheme_length
 from platforms.addresses import check_api_base
+from platforms.answers import json_object
 from platforms.bluesky_facets import MAX_GRAPHEMES, facets
 from platforms.waits import retry_after
 
@@ -262,14 +262,6 @@ def _retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
         except ValueError:
             pass
     return retry_after(headers.get("Retry-After", ""), now)
-
-
-def _json(raw: bytes) -> dict[str, Any]:
-    try:
-        found = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def _not_found(answer: _Answer) -> bool:
@@ -680,7 +672,7 @@ class BlueskyClient:
                 retry_after = _retry_after(response.headers, datetime.now(UTC))
         except (aiohttp.ClientError, TimeoutError) as failed:
             return _Answer(0, {}, failure=f"{_host(base)}: {type(failed).__name__}")
-        return _Answer(status, _json(raw), retry_after)
+        return _Answer(status, json_object(raw), retry_after)
 
 
 def _expired() -> _Answer:

@@ -25,7 +25,6 @@ goes in the Authorization header only: no reason, no log line ever holds it.
 """
 
 import asyncio
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -49,6 +48,7 @@ from core.ports import (
     Renewal,
     TransientPlatformError,
 )
+from platforms.answers import first_said, json_object, text_field
 from platforms.oauth2 import (
     TokenGrant,
     access_token,
@@ -200,12 +200,15 @@ class LinkedInClient:
 
     async def _member(self, token: str) -> LinkedInAuthor:
         answer = await self._checked("GET", f"{self._api}v2/userinfo", token=token)
-        sub = _text(answer.body, "sub")
+        sub = text_field(answer.body, "sub")
         if not sub:
             raise PermanentPlatformError("LinkedIn did not say who signed in")
-        name = _text(answer.body, "name") or " ".join(
+        name = text_field(answer.body, "name") or " ".join(
             part
-            for part in (_text(answer.body, "given_name"), _text(answer.body, "family_name"))
+            for part in (
+                text_field(answer.body, "given_name"),
+                text_field(answer.body, "family_name"),
+            )
             if part
         )
         return LinkedInAuthor(urn=f"{_PERSON}{sub}", name=name, is_page=False)
@@ -221,7 +224,7 @@ class LinkedInClient:
             elements = answer.body.get("elements")
             rows = elements if isinstance(elements, list) else []
             for row in rows:
-                org = _text(row, "organization") if isinstance(row, dict) else ""
+                org = text_field(row, "organization") if isinstance(row, dict) else ""
                 org_id = org.removeprefix(_ORGANIZATION)
                 if org.startswith(_ORGANIZATION) and org_id and org_id not in found:
                     found.append(org_id)
@@ -232,7 +235,7 @@ class LinkedInClient:
     async def _page(self, token: str, org_id: str) -> LinkedInAuthor:
         url = f"{self._api}rest/organizations/{quote(org_id, safe='')}"
         answer = await self._checked("GET", url, token=token, rest=True)
-        name = _text(answer.body, "localizedName")
+        name = text_field(answer.body, "localizedName")
         return LinkedInAuthor(urn=f"{_ORGANIZATION}{org_id}", name=name, is_page=True)
 
     def identity(self, grant: TokenGrant, author: LinkedInAuthor) -> ConnectedIdentity:
@@ -280,7 +283,7 @@ class LinkedInClient:
         )
         value = answer.body.get("value")
         value = value if isinstance(value, dict) else {}
-        upload_url, image = _text(value, "uploadUrl"), _text(value, "image")
+        upload_url, image = text_field(value, "uploadUrl"), text_field(value, "image")
         if not upload_url or not image:
             raise TransientPlatformError("LinkedIn did not say where to upload the image")
         self._check_upload_url(upload_url)
@@ -338,7 +341,7 @@ class LinkedInClient:
             async with self._session.request(
                 method, url, json=payload, data=data, headers=sent, allow_redirects=False
             ) as response:
-                status, body = response.status, _json(await response.read())
+                status, body = response.status, json_object(await response.read())
                 return _Answer(status, body, dict(response.headers))
         except (aiohttp.ClientError, TimeoutError) as failed:
             # Never the URL's query: an upload URL carries LinkedIn's own upload ticket.
@@ -439,28 +442,11 @@ def _slug(author: LinkedInAuthor) -> str:
     return f"page-{author.urn.removeprefix(_ORGANIZATION)}" if author.is_page else "member"
 
 
+def _base(url: str) -> str:
+    return url.strip().rstrip("/") + "/"
+
+
 def _said(body: Mapping[str, Any]) -> str:
     """LinkedIn's own words: API errors say ``message``; OAuth errors describe
     themselves in ``error_description``."""
-    for key in ("message", "error_description", "error"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value[:500]
-    return ""
-
-
-def _json(raw: bytes) -> dict[str, Any]:
-    try:
-        found = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _text(body: Mapping[str, Any], key: str) -> str:
-    value = body.get(key)
-    return str(value) if isinstance(value, str | int) and value != "" else ""
-
-
-def _base(url: str) -> str:
-    return url.strip().rstrip("/") + "/"
+    return first_said(body, ("message", "error_description", "error"))

@@ -17,7 +17,6 @@ no reason, no log line ever holds it.
 """
 
 import asyncio
-import json
 import mimetypes
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from core.ports import (
     TransientPlatformError,
 )
 from platforms.addresses import check_api_base
+from platforms.answers import first_said, json_object, text_field
 from platforms.waits import retry_after, until
 
 CLIENT_NAME = "TryPost"
@@ -170,11 +170,11 @@ class MastodonClient:
             payload={"status": request.text, "media_ids": media_ids, "visibility": "public"},
             headers=headers,
         )
-        status_id = _field(answer.body, "id")
+        status_id = text_field(answer.body, "id")
         if not status_id:
             # Created or not, a re-send with the same key tells.
             raise TransientPlatformError("Mastodon answered without a status id")
-        url = _field(answer.body, "url") or _field(answer.body, "uri")
+        url = text_field(answer.body, "url") or text_field(answer.body, "uri")
         return PublishResult(external_id=status_id, url=url)
 
     async def _account(self, account: SocialAccount) -> tuple[str, str]:
@@ -199,7 +199,7 @@ class MastodonClient:
         if file.alt:
             form.add_field("description", file.alt)
         answer = await self._send("POST", f"{base}/api/v2/media", token=token, data=form)
-        media_id = _field(answer.body, "id")
+        media_id = text_field(answer.body, "id")
         if not media_id:
             raise TransientPlatformError("Mastodon answered an upload without a media id")
         if answer.status == 202 or not answer.body.get("url"):
@@ -228,7 +228,10 @@ class MastodonClient:
             f"{base}/api/v1/apps",
             payload={"client_name": CLIENT_NAME, "redirect_uris": redirect_uri, "scopes": SCOPES},
         )
-        client_id, secret = _field(answer.body, "client_id"), _field(answer.body, "client_secret")
+        client_id, secret = (
+            text_field(answer.body, "client_id"),
+            text_field(answer.body, "client_secret"),
+        )
         if not client_id or not secret:
             raise PermanentPlatformError(f"{_authority(base)} did not register the app")
         return client_id, secret
@@ -265,7 +268,7 @@ class MastodonClient:
             raise PermanentPlatformError(f"{_authority(base)} refused the sign-in: {said}")
         if not answer.ok:
             raise _refusal(answer)
-        token = _field(answer.body, "access_token")
+        token = text_field(answer.body, "access_token")
         if not token:
             raise PermanentPlatformError(f"{_authority(base)} gave no access token")
         return token
@@ -278,7 +281,7 @@ class MastodonClient:
             raise AuthPlatformError(
                 f"the token was refused by {_authority(base)}: {refused.reason}"
             ) from None
-        username = _field(me.body, "username")
+        username = text_field(me.body, "username")
         if not username:
             raise PermanentPlatformError(f"{_authority(base)} did not say who the token is")
         handle = f"@{username}@{_authority(base)}"
@@ -331,7 +334,7 @@ class MastodonClient:
             raise TransientPlatformError(
                 f"{_authority(url)} did not answer ({type(failed).__name__})"
             ) from failed
-        answer = _Answer(status, _json(raw), retry_after)
+        answer = _Answer(status, json_object(raw), retry_after)
         if check and not answer.ok:
             raise _refusal(answer)
         return answer
@@ -351,15 +354,6 @@ def _refusal(answer: _Answer) -> PlatformError:
     return PermanentPlatformError(f"Mastodon refused it: {said}")
 
 
-def _said(body: Mapping[str, Any]) -> str:
-    """The platform's own words: OAuth errors describe themselves in error_description."""
-    for key in ("error_description", "error"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value[:500]
-    return ""
-
-
 def _retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
     """Seconds to wait: ``Retry-After``, else Mastodon's ``X-RateLimit-Reset`` (ISO 8601)."""
     told = retry_after(headers.get("Retry-After", ""), now)
@@ -370,19 +364,6 @@ def _retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
         return until(datetime.fromisoformat(reset.replace("Z", "+00:00")), now) if reset else None
     except ValueError:
         return None
-
-
-def _json(raw: bytes) -> dict[str, Any]:
-    try:
-        found = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _field(body: Mapping[str, Any], key: str) -> str:
-    value = body.get(key)
-    return str(value) if isinstance(value, str | int) and value != "" else ""
 
 
 def _authority(url: str) -> str:
@@ -402,3 +383,8 @@ def _upload_name(file: MediaFile) -> str:
     if Path(name).suffix:
         return name
     return name + (mimetypes.guess_extension(file.content_type) or "")
+
+
+def _said(body: Mapping[str, Any]) -> str:
+    """The platform's own words: OAuth errors describe themselves in error_description."""
+    return first_said(body, ("error_description", "error"))

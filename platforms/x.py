@@ -18,7 +18,6 @@ line ever holds it.
 
 import asyncio
 import itertools
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from core.ports import (
     Renewal,
     TransientPlatformError,
 )
+from platforms.answers import json_object, text_field
 from platforms.oauth2 import (
     TokenGrant,
     access_token,
@@ -153,7 +153,7 @@ class XClient:
     async def identify(self, grant: TokenGrant) -> ConnectedIdentity:
         answer = await self._send("GET", f"{self._api}2/users/me", token=grant.access_token)
         me = _data(answer.body)
-        user_id, username = _field(me, "id"), _field(me, "username")
+        user_id, username = text_field(me, "id"), text_field(me, "username")
         if not user_id or not username:
             raise PermanentPlatformError("X did not say whose token it is")
         handle = f"@{username}"
@@ -202,7 +202,7 @@ class XClient:
         if media_ids:
             payload["media"] = {"media_ids": media_ids}
         answer = await self._send("POST", f"{self._api}2/tweets", token=token, payload=payload)
-        post_id = _field(_data(answer.body), "id")
+        post_id = text_field(_data(answer.body), "id")
         if not post_id:
             # Not transient: the post may exist, and a re-send would be a duplicate.
             raise PermanentPlatformError("X answered without a post id; check the account")
@@ -233,7 +233,7 @@ class XClient:
                     "media_category": category,
                 },
             )
-            media_id = _field(_data(started.body), "id")
+            media_id = text_field(_data(started.body), "id")
             if not media_id:
                 raise TransientPlatformError("X answered an upload without a media id")
             await self._append(token, media_id, handle, name)
@@ -316,7 +316,7 @@ class XClient:
                 raw = await response.read()
                 answer = _Answer(
                     response.status,
-                    _json(raw),
+                    json_object(raw),
                     _quota(response.headers),
                     _wait(response.headers, self._now()),
                 )
@@ -418,19 +418,6 @@ def _post_url(username: str, post_id: str) -> str:
 def _data(body: Mapping[str, Any]) -> dict[str, Any]:
     found = body.get("data")
     return found if isinstance(found, dict) else {}
-
-
-def _json(raw: bytes) -> dict[str, Any]:
-    try:
-        found = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _field(body: Mapping[str, Any], key: str) -> str:
-    value = body.get(key)
-    return str(value) if isinstance(value, str | int) and value != "" else ""
 
 
 def _bare(content_type: str) -> str:

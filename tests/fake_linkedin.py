@@ -16,21 +16,18 @@ codes are single-use; refreshes answer the same refresh token with what is left 
 life, as LinkedIn does. Faults are queued per route name or path, like FakeMastodon's.
 """
 
-import asyncio
-import contextlib
 import itertools
 import json
 import secrets
-import threading
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tests.threaded_server import ThreadedServer
+from tests.scripted_faults import FaultyServer
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -165,18 +162,7 @@ class _Code:
     scopes: frozenset[str]
 
 
-@dataclass
-class _Fault:
-    key: str
-    kind: str  # "fail" | "timeout"
-    status: int = 0
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    seconds: float = 0.0
-    times: int = 1
-
-
-class FakeLinkedIn(ThreadedServer):
+class FakeLinkedIn(FaultyServer):
     name = "the LinkedIn fake"
 
     def __init__(
@@ -189,6 +175,7 @@ class FakeLinkedIn(ThreadedServer):
         refresh_token_expires_in: int = 525600,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = set(redirect_uris)
@@ -202,17 +189,13 @@ class FakeLinkedIn(ThreadedServer):
         self.posts: list[Post] = []
         self.images: list[Image] = []
         self.members: dict[str, Member] = {}
-        # (method, path) of every request, in order.
-        self.requests: list[tuple[str, str]] = []
         self.refreshes = 0
         self.consenting_sub: str | None = None
         self._tokens: dict[str, Token] = {}
         self._refresh: dict[str, RefreshToken] = {}
         self._codes: dict[str, _Code] = {}
-        self._faults: list[_Fault] = []
         self._deny = 0
         self._ids = itertools.count(6844785523593134080)
-        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -253,31 +236,13 @@ class FakeLinkedIn(ThreadedServer):
         with self._lock:
             self._deny += 1
 
-    def fail_next(
-        self,
-        path_or_kind: str,
-        status: int,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        *,
-        times: int = 1,
-    ) -> None:
-        """The next ``times`` requests to a path (``/rest/posts``) or a route kind
-        (authorize, token, userinfo, organization_acls, organization, images, upload,
-        posts) answer ``status`` with ``body`` (default LinkedIn's error shape)."""
-        self._queue(_Fault(path_or_kind, "fail", status, headers or {}, body, times=times))
-
-    def timeout_next(self, path_or_kind: str, seconds: float) -> None:
-        """The next request there waits ``seconds``, then is handled as usual."""
-        self._queue(_Fault(path_or_kind, "timeout", seconds=seconds))
-
     def post_by_urn(self, urn: str) -> Post:
         return next(p for p in self.posts if p.urn == urn)
 
     # --- lifecycle -------------------------------------------------------------------
 
     def application(self) -> web.Application:
-        app = web.Application(middlewares=[self._faulty], client_max_size=64 * 1024 * 1024)
+        app = web.Application(middlewares=[self.faulty], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/oauth/v2/authorization", self._authorize, name="authorize")
         app.router.add_post("/oauth/v2/accessToken", self._token, name="token")
         app.router.add_get("/v2/userinfo", self._userinfo, name="userinfo")
@@ -288,40 +253,9 @@ class FakeLinkedIn(ThreadedServer):
         app.router.add_post("/rest/posts", self._create_post, name="posts")
         return app
 
-    # --- faults ----------------------------------------------------------------------
-
-    def _queue(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def _take(self, request: web.Request) -> _Fault | None:
-        route = request.match_info.route.name or ""
-        with self._lock:
-            for fault in self._faults:
-                if fault.key in (route, request.path):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
-    @web.middleware
-    async def _faulty(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        self.requests.append((request.method, request.path))
-        fault = self._take(request)
-        if fault is not None and fault.kind == "timeout":
-            # Cut short when the server stops, so no handler outlives its loop.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), fault.seconds)
-        elif fault is not None:
-            body = fault.body
-            if body is None:
-                message = _DEFAULT_ERRORS.get(fault.status, f"HTTP {fault.status}")
-                body = {"status": fault.status, "message": message}
-            if isinstance(body, str | bytes):
-                return web.Response(body=body, status=fault.status, headers=fault.headers)
-            return web.json_response(body, status=fault.status, headers=fault.headers)
-        return await handler(request)
+    def fault_body(self, status: int) -> Any:
+        message = _DEFAULT_ERRORS.get(status, f"HTTP {status}")
+        return {"status": status, "message": message}
 
     # --- OAuth -----------------------------------------------------------------------
 

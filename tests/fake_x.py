@@ -18,13 +18,10 @@ are queued per route name or path, and ``POST /2/tweets`` keeps a per-user rate 
 with X's ``x-rate-limit-*`` headers.
 """
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import itertools
 import secrets
-import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +31,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from core.text_length import x_length
-from tests.threaded_server import ThreadedServer
+from tests.scripted_faults import FaultyServer
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -145,17 +142,6 @@ class TokenCall:
 
 
 @dataclass
-class _Fault:
-    key: str
-    kind: str  # "fail" | "timeout"
-    status: int = 0
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    seconds: float = 0.0
-    times: int = 1
-
-
-@dataclass
 class _Code:
     redirect_uri: str
     challenge: str
@@ -171,7 +157,7 @@ class _Window:
     used: int = 0
 
 
-class FakeX(ThreadedServer):
+class FakeX(FaultyServer):
     name = "the fake X"
 
     def __init__(
@@ -184,6 +170,7 @@ class FakeX(ThreadedServer):
         tweet_limit: int = 200,
         window_seconds: int = 900,
     ) -> None:
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = set(redirect_uris)
@@ -193,8 +180,6 @@ class FakeX(ThreadedServer):
         self.consenting_user = "XDevelopers"
         self.tweets: list[Tweet] = []
         self.media: list[Media] = []
-        # (method, path) of every request, in order: polls are countable.
-        self.requests: list[tuple[str, str]] = []
         self.token_calls: list[TokenCall] = []
         self.exchanges = 0
         self.refreshes = 0
@@ -205,11 +190,9 @@ class FakeX(ThreadedServer):
         self._refresh: dict[str, Token] = {}
         self._codes: dict[str, _Code] = {}
         self._windows: dict[str, _Window] = {}
-        self._faults: list[_Fault] = []
         self._processing: list[tuple[str, int, bool]] = []
         self._deny = 0
         self._ids = itertools.count(1456012973835788293)
-        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -254,25 +237,6 @@ class FakeX(ThreadedServer):
         with self._lock:
             return self._window(username).reset
 
-    def fail_next(
-        self,
-        path_or_kind: str,
-        status: int,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        *,
-        times: int = 1,
-    ) -> None:
-        """The next ``times`` requests to a path (``/2/tweets``) or a route name
-        (authorize, token, users_me, tweets, media_initialize, media_append,
-        media_finalize, media_status, media_metadata) answer ``status`` with ``body``
-        (default: X's problem shape for the status)."""
-        self._queue(_Fault(path_or_kind, "fail", status, headers or {}, body, times=times))
-
-    def timeout_next(self, path_or_kind: str, seconds: float) -> None:
-        """The next request there waits ``seconds`` before being handled as usual."""
-        self._queue(_Fault(path_or_kind, "timeout", seconds=seconds))
-
     def process_uploads(
         self, polls: int, *, content_type_prefix: str = "", fail: bool = False
     ) -> None:
@@ -288,7 +252,7 @@ class FakeX(ThreadedServer):
     # --- lifecycle -------------------------------------------------------------------
 
     def application(self) -> web.Application:
-        app = web.Application(middlewares=[self._faulty], client_max_size=16 * 1024 * 1024)
+        app = web.Application(middlewares=[self.faulty], client_max_size=16 * 1024 * 1024)
         app.router.add_get("/i/oauth2/authorize", self._authorize, name="authorize")
         app.router.add_post("/2/oauth2/token", self._token, name="token")
         app.router.add_get("/2/users/me", self._me, name="users_me")
@@ -300,38 +264,8 @@ class FakeX(ThreadedServer):
         app.router.add_post("/2/media/metadata", self._metadata, name="media_metadata")
         return app
 
-    # --- faults ----------------------------------------------------------------------
-
-    def _queue(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def _take(self, request: web.Request) -> _Fault | None:
-        route = request.match_info.route.name or ""
-        with self._lock:
-            for fault in self._faults:
-                if fault.key in (route, request.path):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
-    @web.middleware
-    async def _faulty(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        with self._lock:
-            self.requests.append((request.method, request.path))
-        fault = self._take(request)
-        if fault is not None and fault.kind == "timeout":
-            # Cut short when the server stops, so no handler outlives its loop.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), fault.seconds)
-        elif fault is not None:
-            body = fault.body if fault.body is not None else _default_body(fault.status)
-            if isinstance(body, str | bytes):
-                return web.Response(body=body, status=fault.status, headers=fault.headers)
-            return web.json_response(body, status=fault.status, headers=fault.headers)
-        return await handler(request)
+    def fault_body(self, status: int) -> Any:
+        return _default_body(status)
 
     # --- OAuth -----------------------------------------------------------------------
 

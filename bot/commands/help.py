@@ -183,19 +183,22 @@ HELP: dict[str, CommandHelp] = {
         "accounts [list | add sandbox <name> | add webhook <name> <URL> [secret <secret>]"
         " | connect mastodon <instance URL> [token <access token>]"
         " | connect bluesky [<handle> <app password> [at <PDS URL>]]"
+        " | connect linkedin | connect x"
         " | reconnect <account> | remove <account>"
         " | mode <sandbox account> ok|fail|auth-fail|flaky|slow]",
         "List the social accounts posts go to; owners and admins add, connect or remove them. "
         "Mastodon connects through a sign-in link (or a token from the instance's Development "
         "settings); Bluesky with an app password (Settings → App passwords), typed here on the "
-        "console or in a web form from chat. A webhook account POSTs each post as JSON signed "
-        "per Standard Webhooks (Zapier, n8n, Make, your own service). `reconnect` gives a "
-        "fresh sign-in for a disconnected account. A sandbox account's mode makes it fail on "
-        "purpose.",
+        "console or in a web form from chat; LinkedIn (as you or a company page you "
+        "administer) and X through a sign-in link. A webhook account POSTs each post as "
+        "JSON signed per Standard Webhooks (Zapier, n8n, Make, your own service). "
+        "`reconnect` gives a fresh sign-in for a disconnected account. A sandbox account's "
+        "mode makes it fail on purpose.",
         (
             "accounts",
             "accounts connect mastodon https://mastodon.social",
             "accounts connect bluesky alice.bsky.social abcd-efgh-ijkl-mnop",
+            "accounts connect linkedin",
             "accounts reconnect @alice@mastodon.social",
             "accounts add sandbox brand",
             "accounts add webhook zapier https://hooks.zapier.com/hooks/catch/1/abc "

@@ -109,7 +109,7 @@ def _accounts(
             return
         await run(interaction, parse(line("accounts", "add", platform, name)))
 
-    @group.command(description="Connect a Mastodon or Bluesky account")
+    @group.command(description="Connect a Mastodon, Bluesky, LinkedIn or X account")
     @app_commands.describe(
         platform="The platform",
         instance="Mastodon: the instance's address; Bluesky: a PDS other than bsky.social",
@@ -117,7 +117,7 @@ def _accounts(
     )
     async def connect(
         interaction: discord.Interaction,
-        platform: Literal["mastodon", "bluesky"],
+        platform: Literal["mastodon", "bluesky", "linkedin", "x"],
         instance: str | None = None,
         token: str | None = None,
     ) -> None:

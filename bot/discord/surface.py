@@ -63,6 +63,8 @@ def point_at(api_url: str, gateway_url: str) -> None:
 class DiscordSurface:
     settings: Settings
     services: Services
+    # Where connect links point, and the operator's OAuth apps.
+    connect: Connect
     guard: Guard = field(init=False)
     listeners: DiscordListeners = field(init=False)
     chat: DiscordChat = field(init=False)
@@ -79,7 +81,7 @@ class DiscordSurface:
             self.services,
             self.guard,
             media=links_only(self.settings.private_hosts_allowed),
-            connect=Connect.from_settings(self.settings),
+            connect=self.connect,
         )
         self.chat = DiscordChat(self.client, self._guild_of)
         self._wire(self.client)

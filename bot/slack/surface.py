@@ -86,7 +86,11 @@ def slack_configured(settings: Settings) -> bool:
 
 
 def build_slack(
-    settings: Settings, services: Services, engine: AsyncEngine, cipher: CredentialCipher
+    settings: Settings,
+    services: Services,
+    engine: AsyncEngine,
+    cipher: CredentialCipher,
+    connect: Connect,
 ) -> SlackSurface:
     """Single-workspace with SLACK_BOT_TOKEN; multi-workspace with the OAuth client id and
     secret, installations kept in our database."""
@@ -147,7 +151,7 @@ def build_slack(
         services,
         client_for_team,
         media=links_only(settings.private_hosts_allowed),
-        connect=Connect.from_settings(settings),
+        connect=connect,
         file_hosts=frozenset({"files.slack.com", urlsplit(settings.slack_api_url).hostname or ""}),
     )
     listeners.register(bolt)

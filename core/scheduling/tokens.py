@@ -82,7 +82,8 @@ class TokenKeeper:
         """The account with a token good for a while yet: renewed if it was about to
         expire (or, with ``force``, because the platform refused it), else as given.
 
-        Raises AuthPlatformError when the renewal was refused for good.
+        Raises AuthPlatformError when the renewal was refused for good and the token no
+        longer works (expired, or refused: ``force``).
         """
         if not self.renews(account) or not (force or self._expiring(account)):
             return account
@@ -94,7 +95,18 @@ class TokenKeeper:
                 current.credentials != account.credentials and not self._expiring(current)
             ):
                 return current  # renewed, or found unrenewable, while this one waited
-            return await self._renew(current)
+            try:
+                return await self._renew(current)
+            except AuthPlatformError:
+                if force or self._expired(current):
+                    raise
+                # Refused for good, but the token works a few minutes more: use it; the
+                # hourly job tells the owner.
+                return current
+
+    def _expired(self, account: SocialAccount) -> bool:
+        expires = account.token_expires_at
+        return expires is not None and expires <= self._clock.now()
 
     def _expiring(self, account: SocialAccount) -> bool:
         expires = account.token_expires_at

@@ -242,9 +242,12 @@ class SlackBot:
         return list(read())
 
     async def advance(self, delta: Any) -> None:
-        """Time passes: the scheduler ticks and the outbox sends, as the worker would."""
+        """Time passes: the scheduler ticks, tokens are kept and the outbox sends, as
+        the worker would."""
         self.clock.advance(delta)
         await self.app.ticker.tick()
+        if self.app.tokens is not None:
+            await self.app.tokens.keep()
         await self.app.notify()
 
 

@@ -6,9 +6,12 @@ renewed (and saved) before the publish that needs it."""
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot.commands.views import post_details
 from core.accounts import SocialAccount, TokenLife
 from core.clock import ManualClock
+from core.errors import ValidationFailed
 from core.ports import (
     AuthPlatformError,
     PublishRequest,
@@ -148,12 +151,15 @@ async def test_a_long_429_defers_the_entry_and_nothing_fails(world: World) -> No
 
 
 class Refresher:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, *, refuse: bool = False) -> None:
         self.world = world
         self.calls = 0
+        self.refuse = refuse
 
     async def refresh(self, account: SocialAccount) -> Renewal:
         self.calls += 1
+        if self.refuse:
+            raise AuthPlatformError("invalid_grant: the refresh token was revoked")
         life = TokenLife(self.world.clock.now() + timedelta(hours=2), renewable=True)
         return Renewal({"access_token": f"access-{self.calls}", "refresh_token": "r"}, life)
 
@@ -214,3 +220,44 @@ async def test_a_token_refused_early_is_renewed_once_and_the_publish_sent_again(
         and platform.sent[0].account.credentials["access_token"] == "access-1"
     )
     assert await statuses(world, [number]) == [PostStatus.PUBLISHED]
+
+
+async def test_a_refused_renewal_still_publishes_with_the_minutes_the_token_has_left(
+    world: World,
+) -> None:
+    platform = world.platform = TokenCheckingPlatform(world.uow)
+    refresher = Refresher(world, refuse=True)
+    wire(world, tokens=TokenKeeper(world.uow, world.clock, {"x": refresher}))
+    await x_account(world, timedelta(minutes=4), token="still-good")
+    [number] = await schedule(world, 1, on="brand")
+    world.clock.advance(2 * MINUTE)
+    await world.ticker.tick()
+
+    assert refresher.calls == 1 and len(platform.sent) == 1
+    assert await statuses(world, [number]) == [PostStatus.PUBLISHED]
+    [account] = [a for a in world.uow.store.accounts.values() if a.name == "brand"]
+    assert not account.token_renewable, "the hourly job will warn its owner"
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        ("a" * 280, True),
+        ("a" * 281, False),
+        ("日本" * 70, True),  # CJK weighs 2: exactly 280
+        ("日本" * 70 + "a", False),
+        ("👍" * 140, True),  # an emoji weighs 2, whatever its code points
+        ("👨‍👩‍👧" * 141, False),
+        ("a" * 256 + " https://example.com/" + "x" * 200, True),  # a link counts 23
+    ],
+)
+async def test_x_counts_text_its_own_way_when_the_post_is_scheduled(
+    world: World, text: str, fits: bool
+) -> None:
+    await world.account("brand", "x")
+    new = NewPost(text, accounts=["brand"], when="in 1 hour")
+    if fits:
+        await cases.schedule_post(world.svc, world.owner, new)
+        return
+    with pytest.raises(ValidationFailed, match="as X counts them; X allows 280"):
+        await cases.schedule_post(world.svc, world.owner, new)
