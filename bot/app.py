@@ -53,6 +53,7 @@ from storage.crypto import CredentialCipher, split_secrets
 from storage.engine import create_engine_for, session_factory
 from storage.media_files import FileMediaStore
 from storage.migrate import upgrade_engine
+from storage.probe import SqlTickProbe
 from storage.processes import HEARTBEAT, SqlProcessRegistry
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -109,6 +110,7 @@ class App:
     # Where connect links point and which typed addresses they may reach.
     connect: Connect = field(default_factory=Connect)
     tokens: TokenKeeper | None = None
+    probe: SqlTickProbe | None = None
     _heartbeat: "asyncio.Task[None] | None" = None
 
     async def start(self) -> None:
@@ -189,6 +191,8 @@ class App:
             await self.discord.aclose()
         for client in self.platform_clients:
             await client.aclose()
+        if self.probe is not None:
+            self.probe.close()
         await self.engine.dispose()
 
 
@@ -243,7 +247,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         tokens=tokens,
         limits=RateLimits(clock),
     )
-    ticker = Ticker(uow, clock, publisher, meter=meter)
+    probe = SqlTickProbe(engine)
+    ticker = Ticker(uow, clock, publisher, meter=meter, probe=probe)
     chat = ChatGateways()
     services = Services(
         uow, clock, publisher, media_files=media, media_quota=settings.media_quota_mb * 1_000_000
@@ -279,6 +284,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         tuple(clients.values()),
         connect,
         tokens,
+        probe,
     )
 
 

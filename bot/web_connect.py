@@ -95,7 +95,7 @@ class ConnectPages:
             )
             identity = await client.identify(state.instance, access)
             account, again = await connect.save_connected(
-                self._svc, _actor(state), "mastodon", identity
+                self._svc, _actor(state), "mastodon", identity, state.account_id
             )
         except (DomainError, PlatformError) as refused:
             return _refused(refused)
@@ -129,7 +129,7 @@ class ConnectPages:
         try:
             await connect.spend_state(self._svc, token, "bluesky")
             account, again = await connect.save_connected(
-                self._svc, _actor(state), "bluesky", identity
+                self._svc, _actor(state), "bluesky", identity, state.account_id
             )
         except DomainError as refused:
             return _refused(refused)
@@ -159,7 +159,7 @@ class ConnectPages:
                 return await self._linkedin_choice(state, grant, authors)
             identity = client.identity(grant, authors[0])
             account, again = await connect.save_connected(
-                self._svc, _actor(state), "linkedin", identity
+                self._svc, _actor(state), "linkedin", identity, state.account_id
             )
         except (DomainError, PlatformError) as refused:
             return _refused(refused)
@@ -178,15 +178,17 @@ class ConnectPages:
         token, chosen = str(form.get("state", "")), str(form.get("author", ""))
         try:
             client = self._oauth_client(self._links.linkedin, "linkedin")
-            state = await connect.spend_state(self._svc, token, LINKEDIN_CHOICE)
+            state = await connect.open_state(self._svc, token, LINKEDIN_CHOICE)
             held = json.loads(state.secret)
             authors = [LinkedInAuthor(**a) for a in held["authors"]]
             author = next((a for a in authors if a.urn == chosen), None)
             if author is None:
+                # A tampered form costs nothing: the page can be sent again.
                 raise ValidationFailed("Choose one of the listed profiles or pages.")
+            await connect.spend_state(self._svc, token, LINKEDIN_CHOICE)
             identity = client.identity(_grant_of(held["grant"]), author)
             account, again = await connect.save_connected(
-                self._svc, _actor(state), "linkedin", identity
+                self._svc, _actor(state), "linkedin", identity, state.account_id
             )
         except (DomainError, PlatformError) as refused:
             return _refused(refused)
@@ -214,7 +216,9 @@ class ConnectPages:
                 request.query.get("code", ""), self._links.redirect_uri("x"), state.secret
             )
             identity = await client.identify(grant)
-            account, again = await connect.save_connected(self._svc, _actor(state), "x", identity)
+            account, again = await connect.save_connected(
+                self._svc, _actor(state), "x", identity, state.account_id
+            )
         except (DomainError, PlatformError) as refused:
             return _refused(refused)
         return _done(account.name, again)

@@ -34,6 +34,14 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class TickProbe(Protocol):
+    """Tells, in one cheap read, whether a tick would find anything to do."""
+
+    async def work_waiting(self, now: datetime) -> bool:
+        """Any post due, publishing, or in review past its time."""
+        ...
+
+
 class ProcessLiveness(Protocol):
     """Tells which processes that hold entry leases are gone (crashed or killed), so
     their entries are recovered at once instead of when the lease runs out."""
@@ -128,25 +136,34 @@ class AccountRepository(Protocol):
         """Write renewed credentials only (a refreshed session), nothing else."""
         ...
 
-    async def expiring(self, before: datetime, limit: int) -> "builtins.list[SocialAccount]":
+    async def expiring(
+        self, before: datetime, limit: int, after_id: int = 0
+    ) -> "builtins.list[SocialAccount]":
         """Connected accounts, of every workspace, whose token or whose renewal ends
-        before ``before``."""
+        before ``before``: by id, from ``after_id`` on (a page at a time)."""
         ...
 
-    async def take_refresh_lease(self, account_id: int, now: datetime, until: datetime) -> bool:
+    async def take_refresh_lease(
+        self, account_id: int, now: datetime, until: datetime, owner: str
+    ) -> bool:
         """Hold the right to refresh the account's token until ``until``, unless another
         process holds it; True for the one caller that got it."""
         ...
 
-    async def save_renewal(self, account_id: int, renewal: "Renewal") -> None:
-        """Write renewed credentials and their lifetime, forget past expiry warnings and
-        release the refresh lease."""
+    async def save_renewal(
+        self, account_id: int, renewal: "Renewal", *, forget_warnings: bool
+    ) -> None:
+        """Write renewed credentials and their lifetime and release the refresh lease;
+        ``forget_warnings`` when the account's deadline moved."""
         ...
 
-    async def release_refresh_lease(self, account_id: int) -> None: ...
+    async def release_refresh_lease(self, account_id: int, owner: str) -> None:
+        """Release the lease if ``owner`` still holds it."""
+        ...
 
-    async def end_renewal(self, account_id: int) -> None:
-        """The refresh was refused for good: the token now simply expires."""
+    async def end_renewal(self, account_id: int, owner: str) -> bool:
+        """The refresh was refused for good: the token now simply expires. Only while
+        ``owner`` holds the lease (a late refusal must not undo another's renewal)."""
         ...
 
     async def mark_warned(self, account_id: int, days: int) -> bool:

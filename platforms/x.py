@@ -370,8 +370,13 @@ def _said(body: Mapping[str, Any]) -> str:
 
 
 def _wait(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds until ``x-rate-limit-reset`` (epoch seconds), else ``Retry-After``."""
+    """Seconds until the reset X names (epoch seconds), else ``Retry-After``. A user's
+    24-hour post cap has its own header: when it is spent, that reset is the one."""
+    daily_left = _int(headers.get("x-user-limit-24hour-remaining", ""))
+    daily_reset = _int(headers.get("x-user-limit-24hour-reset", ""))
     reset = _int(headers.get("x-rate-limit-reset", ""))
+    if daily_left == 0 and daily_reset is not None:
+        reset = daily_reset
     if reset is not None:
         return until(datetime.fromtimestamp(reset, UTC), now)
     return retry_after(headers.get("Retry-After", ""), now)

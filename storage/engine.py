@@ -28,6 +28,11 @@ def normalise_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver) if driver else parsed
 
 
+_READ_ONLY_OPTION = "trypost_read_only"
+# Execution options for a connection that only reads: on SQLite, a deferred transaction.
+READ_ONLY = {_READ_ONLY_OPTION: True}
+
+
 def create_engine_for(url: str | URL = DEFAULT_URL, **options: Any) -> AsyncEngine:
     """An async engine for ``url``, set up for many coroutines writing at once.
 
@@ -85,4 +90,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read that asked for it takes no write lock (WAL readers never wait).
+        read_only = connection.get_execution_options().get(_READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

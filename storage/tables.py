@@ -161,6 +161,8 @@ class SocialAccountRow(Base):
     # Held by the one process refreshing the account's token (a rotated refresh token
     # must be used once), released when the new one is written.
     refresh_lease_until: Mapped[datetime | None]
+    # Who holds it: only the holder may release it or record a refusal.
+    refresh_lease_owner: Mapped[str | None] = mapped_column(String(32))
 
 
 class MediaFileRow(Base):

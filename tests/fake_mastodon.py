@@ -203,6 +203,11 @@ class FakeMastodon(ThreadedServer):
         without an answer."""
         self._queue(_Fault("statuses", "drop"))
 
+    def hang_after_commit_next(self) -> None:
+        """The next POST /api/v1/statuses makes the status, then holds the connection
+        without answering until the fake stops (the client is killed meanwhile)."""
+        self._queue(_Fault("statuses", "hang"))
+
     def process_uploads(self, polls: int, *, content_type_prefix: str = "") -> None:
         """Uploads of this type (all by default) answer 202 and are still processing
         (206) for ``polls`` GETs of /api/v1/media/:id, as big files and videos are."""
@@ -494,6 +499,8 @@ class FakeMastodon(ThreadedServer):
         return await self._answer_status(request, status)
 
     async def _answer_status(self, request: web.Request, status: Status) -> web.StreamResponse:
+        if self._take(request, {"hang"}) is not None:
+            await self._stop.wait()
         if self._take(request, {"drop"}) is not None:
             # Made, and the answer lost: the client cannot tell whether it was.
             assert request.transport is not None

@@ -192,6 +192,7 @@ class FakeX(FaultyServer):
         self._windows: dict[str, _Window] = {}
         self._processing: list[tuple[str, int, bool]] = []
         self._deny = 0
+        self._hang = 0
         self._ids = itertools.count(1456012973835788293)
 
     @property
@@ -226,6 +227,12 @@ class FakeX(FaultyServer):
         """The member revoked the app (or the token expired): refreshing is refused."""
         with self._lock:
             self._refresh.pop(refresh_token, None)
+
+    def hang_after_commit_next(self) -> None:
+        """The next POST /2/tweets makes the tweet, then holds the connection without
+        answering until the fake stops."""
+        with self._lock:
+            self._hang += 1
 
     def deny_next(self) -> None:
         """The next consent is refused: the redirect carries error=access_denied."""
@@ -410,6 +417,9 @@ class FakeX(FaultyServer):
             refused.headers.update(headers)
             return refused
         tweet = self._make_tweet(token.username, str(text or ""), ids)
+        if self._hang:
+            self._hang -= 1
+            await self._stop.wait()  # made, never answered: the client is killed meanwhile
         # fixtures/platforms/x/tweets_create_response_recorded.http.json
         headers["location"] = f"https://api.twitter.com/2/tweets/{tweet.id}"
         return web.json_response(tweet.json, status=201, headers=headers)

@@ -45,7 +45,7 @@ class Store:
     workspaces: dict[int, Workspace] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     accounts: dict[int, SocialAccount] = field(default_factory=dict)
-    refresh_leases: dict[int, datetime] = field(default_factory=dict)
+    refresh_leases: dict[int, tuple[datetime, str]] = field(default_factory=dict)
     labels: dict[int, Label] = field(default_factory=dict)
     posts: dict[int, Post] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
@@ -241,7 +241,9 @@ class FakeAccounts(_Repo):
         if account_id in self.s.accounts:
             self.s.accounts[account_id].credentials = dict(credentials)
 
-    async def expiring(self, before: datetime, limit: int) -> "list[SocialAccount]":
+    async def expiring(
+        self, before: datetime, limit: int, after_id: int = 0
+    ) -> "list[SocialAccount]":
         def ends(a: SocialAccount) -> bool:
             times = (a.token_expires_at, a.token_renew_until)
             return any(t is not None and t <= before for t in times)
@@ -249,29 +251,44 @@ class FakeAccounts(_Repo):
         found = [
             copy.deepcopy(a)
             for a in self.s.accounts.values()
-            if a.status is AccountStatus.CONNECTED and ends(a)
+            if a.status is AccountStatus.CONNECTED and ends(a) and a.id > after_id
         ]
         return found[:limit]
 
-    async def take_refresh_lease(self, account_id: int, now: datetime, until: datetime) -> bool:
+    async def take_refresh_lease(
+        self, account_id: int, now: datetime, until: datetime, owner: str
+    ) -> bool:
         held = self.s.refresh_leases.get(account_id)
-        if held is not None and held >= now:
+        if held is not None and held[0] >= now:
             return False
-        self.s.refresh_leases[account_id] = until
+        self.s.refresh_leases[account_id] = (until, owner)
         return True
 
-    async def save_renewal(self, account_id: int, renewal: Renewal) -> None:
+    async def save_renewal(
+        self, account_id: int, renewal: Renewal, *, forget_warnings: bool
+    ) -> None:
         account = self.s.accounts[account_id]
+        warned = account.expiry_warned_days
         account.credentials = dict(renewal.credentials)
         account.take_token(renewal.life)
+        if not forget_warnings:
+            account.expiry_warned_days = warned
         self.s.refresh_leases.pop(account_id, None)
 
-    async def release_refresh_lease(self, account_id: int) -> None:
-        self.s.refresh_leases.pop(account_id, None)
+    async def release_refresh_lease(self, account_id: int, owner: str) -> None:
+        if self._owner(account_id) == owner:
+            del self.s.refresh_leases[account_id]
 
-    async def end_renewal(self, account_id: int) -> None:
+    async def end_renewal(self, account_id: int, owner: str) -> bool:
+        if self._owner(account_id) != owner:
+            return False
         self.s.accounts[account_id].token_renewable = False
-        self.s.refresh_leases.pop(account_id, None)
+        del self.s.refresh_leases[account_id]
+        return True
+
+    def _owner(self, account_id: int) -> str | None:
+        held = self.s.refresh_leases.get(account_id)
+        return held[1] if held else None
 
     async def mark_warned(self, account_id: int, days: int) -> bool:
         account = self.s.accounts[account_id]
@@ -738,7 +755,7 @@ class FakeUnitOfWork:
             "workspaces", "members", "accounts", "labels", "posts", "events", "counters",
             "processed", "notifications", "deliveries", "preferences", "comments",
             "comment_counters", "reviews", "role_grants", "media", "connect_states",
-            "oauth_apps",
+            "oauth_apps", "refresh_leases",
         ):  # fmt: skip
             setattr(self.store, name, getattr(self.working, name))
         self.store.next_id = self.working.next_id

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 DEFAULT_RETRY = RetryPolicy()
 # A 429 that did not say until when: X's and Mastodon's windows are 15 and 5 minutes.
 RATE_LIMIT_WAIT = timedelta(minutes=15)
+# An entry waits out rate limits for at most this long after its post was claimed.
+LONGEST_RATE_WAIT = timedelta(hours=26)
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,9 @@ class Publisher:
             wait = timedelta(seconds=error.retry_after or RATE_LIMIT_WAIT.total_seconds())
             until = self._clock.now() + wait
             self._limits.block(entry.platform, account.id, until)
+            if post.claimed_at is not None and until - post.claimed_at > LONGEST_RATE_WAIT:
+                # A cap that does not lift (a monthly quota): tell the team, do not wait.
+                return Outcome(error=f"{error.reason}; still rate limited after a day")
             return Outcome(wait_until=until)
         except PlatformError as error:
             return Outcome(error=error.reason)

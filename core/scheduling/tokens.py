@@ -14,6 +14,7 @@ workers run the job.
 
 import asyncio
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from core.ports import (
     AuthPlatformError,
     Clock,
     PlatformError,
+    Renewal,
     TokenRefresher,
     TransientPlatformError,
     UnitOfWorkFactory,
@@ -34,8 +36,12 @@ log = logging.getLogger(__name__)
 
 # A publish renews a token that would expire within this, so it never goes out stale.
 PUBLISH_MARGIN = timedelta(minutes=5)
-# Long enough for one refresh call; a crashed holder's lease lapses after it.
-REFRESH_LEASE = timedelta(seconds=60)
+# One refresh call gets this long; the lease outlasts it, so it never lapses while its
+# holder still waits for an answer (a crashed holder's lapses after it).
+REFRESH_TIMEOUT = 60.0
+REFRESH_LEASE = timedelta(minutes=5)
+# Writing a renewal is retried: the new refresh token exists nowhere else.
+SAVE_ATTEMPTS = 5
 # Warnings before a token that cannot be renewed ends, largest first.
 WARNING_DAYS = (7, 1)
 # The job looks this far ahead: the first warning, and a margin for the hourly rhythm.
@@ -97,11 +103,11 @@ class TokenKeeper:
                 return current  # renewed, or found unrenewable, while this one waited
             try:
                 return await self._renew(current)
-            except AuthPlatformError:
+            except PlatformError:
                 if force or self._expired(current):
                     raise
-                # Refused for good, but the token works a few minutes more: use it; the
-                # hourly job tells the owner.
+                # Not renewed (refused, or the platform is down), but the token works a
+                # few minutes more: use it; the next publish or the hourly job tries again.
                 return current
 
     def _expired(self, account: SocialAccount) -> bool:
@@ -115,7 +121,8 @@ class TokenKeeper:
     async def _renew(self, account: SocialAccount) -> SocialAccount:
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self._wait
-        while not await self._take_lease(account.id):
+        owner = secrets.token_hex(8)
+        while not await self._take_lease(account.id, owner):
             # Another process is renewing: its result is read back once it is written.
             if loop.time() >= give_up:
                 raise TransientPlatformError("another process is renewing the token")
@@ -127,40 +134,66 @@ class TokenKeeper:
         # be tried again with a refresh token already spent.
         current = await self._load(account.id)
         if current is not None and _settled(account, current):
-            await self._release(account.id)
+            await self._release(account.id, owner)
             return current
-        return await self._refresh(account)
+        return await self._refresh(account, owner)
 
-    async def _refresh(self, account: SocialAccount) -> SocialAccount:
+    async def _refresh(self, account: SocialAccount, owner: str) -> SocialAccount:
+        refresher = self._refreshers[account.platform]
         try:
-            renewal = await self._refreshers[account.platform].refresh(account)
+            renewal = await asyncio.wait_for(refresher.refresh(account), REFRESH_TIMEOUT)
         except AuthPlatformError:
             async with self._uow() as uow:
-                await uow.accounts.end_renewal(account.id)
+                ended = await uow.accounts.end_renewal(account.id, owner)
                 await uow.commit()
-            account.token_renewable = False
+            account.token_renewable = not ended and account.token_renewable
             raise
+        except TimeoutError:
+            await self._release(account.id, owner)
+            raise TransientPlatformError(
+                f"{account.spec.label} did not renew the token within {REFRESH_TIMEOUT:g}s"
+            ) from None
         except BaseException:
-            await self._release(account.id)
+            await self._release(account.id, owner)
             raise
-        async with self._uow() as uow:
-            await uow.accounts.save_renewal(account.id, renewal)
-            await uow.commit()
+        moved = renewal.life.deadline() != account.token.deadline()
+        # Shielded: a shutdown cancelling the publish must not cancel the one write that
+        # keeps a rotated refresh token.
+        await asyncio.shield(self._save(account.id, renewal, forget_warnings=moved))
+        warned = account.expiry_warned_days
         account.credentials = dict(renewal.credentials)
         account.take_token(renewal.life)
+        account.expiry_warned_days = None if moved else warned
         log.info("token renewed", extra={"account_id": account.id})
         return account
 
-    async def _take_lease(self, account_id: int) -> bool:
+    async def _save(self, account_id: int, renewal: Renewal, *, forget_warnings: bool) -> None:
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                async with self._uow() as uow:
+                    await uow.accounts.save_renewal(
+                        account_id, renewal, forget_warnings=forget_warnings
+                    )
+                    await uow.commit()
+                return
+            except Exception:
+                if attempt == SAVE_ATTEMPTS:
+                    log.exception("renewed token not saved", extra={"account_id": account_id})
+                    raise
+                await self._sleep(0.2 * attempt)
+
+    async def _take_lease(self, account_id: int, owner: str) -> bool:
         now = self._clock.now()
         async with self._uow() as uow:
-            taken = await uow.accounts.take_refresh_lease(account_id, now, now + REFRESH_LEASE)
+            taken = await uow.accounts.take_refresh_lease(
+                account_id, now, now + REFRESH_LEASE, owner
+            )
             await uow.commit()
         return taken
 
-    async def _release(self, account_id: int) -> None:
+    async def _release(self, account_id: int, owner: str) -> None:
         async with self._uow() as uow:
-            await uow.accounts.release_refresh_lease(account_id)
+            await uow.accounts.release_refresh_lease(account_id, owner)
             await uow.commit()
 
     async def _load(self, account_id: int) -> SocialAccount | None:
@@ -172,27 +205,38 @@ class TokenKeeper:
     async def keep(self) -> TokenReport:
         """Renew what expires soon; warn about, then disconnect, what cannot be."""
         now = self._clock.now()
-        async with self._uow() as uow:
-            accounts = await uow.accounts.expiring(now + HORIZON, BATCH)
         refreshed = warned = disconnected = 0
-        for found in accounts:
-            account, reason = found, ""
-            if self.renews(account) and self._due_for_renewal(account, now):
-                try:
-                    account = await self.fresh(account, force=True)
-                    refreshed += account.token_renewable
-                except AuthPlatformError as refused:
-                    account.token_renewable = False
-                    reason = refused.reason
-                except PlatformError as failed:
-                    # Worth another try next hour; the warnings wait until it is final.
-                    log.warning("token renewal failed", extra={"account_id": account.id})
-                    reason = failed.reason
-                    continue
-            outcome = await self._warn_or_disconnect(account, reason)
-            warned += outcome == "warned"
-            disconnected += outcome == "disconnected"
-        return TokenReport(refreshed, warned, disconnected)
+        after = 0
+        while True:
+            # Page by id: hundreds of two-hour X tokens must not hide a LinkedIn deadline.
+            async with self._uow() as uow:
+                accounts = await uow.accounts.expiring(now + HORIZON, BATCH, after)
+            for found in accounts:
+                outcome = await self._keep_one(found, now)
+                refreshed += outcome == "refreshed"
+                warned += outcome == "warned"
+                disconnected += outcome == "disconnected"
+            if len(accounts) < BATCH:
+                return TokenReport(refreshed, warned, disconnected)
+            after = accounts[-1].id
+
+    async def _keep_one(self, account: SocialAccount, now: datetime) -> str:
+        """Renew the account's token if it is due; then, whatever came of that, warn
+        about (or end) what can no longer be renewed."""
+        reason, refreshed = "", False
+        if self.renews(account) and self._due_for_renewal(account, now):
+            try:
+                account = await self.fresh(account, force=True)
+                refreshed = account.token_renewable
+            except TransientPlatformError:
+                # Worth another try next hour.
+                log.warning("token renewal failed", extra={"account_id": account.id})
+                return ""
+            except PlatformError as failed:
+                reason = failed.reason
+                account = await self._load(account.id) or account
+        told = await self._warn_or_disconnect(account, reason)
+        return told or ("refreshed" if refreshed else "")
 
     def _due_for_renewal(self, account: SocialAccount, now: datetime) -> bool:
         expires = account.token_expires_at

@@ -121,9 +121,15 @@ async def oauth_app(
 
 
 async def save_connected(
-    svc: Services, actor: Actor, platform: str, identity: ConnectedIdentity
+    svc: Services,
+    actor: Actor,
+    platform: str,
+    identity: ConnectedIdentity,
+    account_id: int | None = None,
 ) -> tuple[SocialAccount, bool]:
-    """Add the proven account, or reconnect the one of the same name in place.
+    """Add the proven account, or reconnect in place the one a reconnect link was for
+    (``account_id``: its name stays, though the platform renamed it) or the one of the
+    same name.
 
     Returns the account and whether it was already here.
     """
@@ -131,7 +137,8 @@ async def save_connected(
         raise ValidationFailed(f"{platform} is not a platform this bot publishes to.")
     async with svc.uow() as uow:
         _, member = await load_actor(uow, actor, Action.MANAGE_ACCOUNTS)
-        existing = await uow.accounts.by_name(actor.workspace_id, identity.name)
+        existing = await _reconnecting(uow, actor, platform, identity, account_id)
+        existing = existing or await uow.accounts.by_name(actor.workspace_id, identity.name)
         if existing is not None and existing.platform != platform:
             raise ValidationFailed(
                 f"There is already a {existing.spec.label} account called “{identity.name}”."
@@ -163,6 +170,21 @@ async def save_connected(
         await uow.accounts.add(account)
         await uow.commit()
     return account, False
+
+
+async def _reconnecting(
+    uow: UnitOfWork,
+    actor: Actor,
+    platform: str,
+    identity: ConnectedIdentity,
+    account_id: int | None,
+) -> SocialAccount | None:
+    account = await uow.accounts.get(account_id) if account_id else None
+    if account is None or account.workspace_id != actor.workspace_id:
+        return None
+    if account.platform != platform or not _same_subject(account, identity):
+        return None
+    return account
 
 
 def _same_subject(existing: SocialAccount, identity: ConnectedIdentity) -> bool:

@@ -78,31 +78,39 @@ class SqlAccountRepository:
             .execution_options(**NO_SYNC)
         )
 
-    async def expiring(self, before: datetime, limit: int) -> "builtins.list[SocialAccount]":
+    async def expiring(
+        self, before: datetime, limit: int, after_id: int = 0
+    ) -> "builtins.list[SocialAccount]":
         stmt = (
             select(SocialAccountRow)
             .where(
+                SocialAccountRow.id > after_id,
                 SocialAccountRow.status == AccountStatus.CONNECTED.value,
                 or_(
                     SocialAccountRow.token_expires_at <= before,
                     SocialAccountRow.token_renew_until <= before,
                 ),
             )
-            .order_by(SocialAccountRow.token_expires_at, SocialAccountRow.id)
+            .order_by(SocialAccountRow.id)
             .limit(limit)
         )
         rows = await fresh_rows(self._session, stmt)
         return [account_from_row(row, self._cipher) for row in rows]
 
-    async def take_refresh_lease(self, account_id: int, now: datetime, until: datetime) -> bool:
+    async def take_refresh_lease(
+        self, account_id: int, now: datetime, until: datetime, owner: str
+    ) -> bool:
         lease = SocialAccountRow.refresh_lease_until
         return await self._changed(
             update(SocialAccountRow)
             .where(SocialAccountRow.id == account_id, or_(lease.is_(None), lease < now))
-            .values(refresh_lease_until=until)
+            .values(refresh_lease_until=until, refresh_lease_owner=owner)
         )
 
-    async def save_renewal(self, account_id: int, renewal: Renewal) -> None:
+    async def save_renewal(
+        self, account_id: int, renewal: Renewal, *, forget_warnings: bool
+    ) -> None:
+        warnings = {"expiry_warned_days": None} if forget_warnings else {}
         await self._session.execute(
             update(SocialAccountRow)
             .where(SocialAccountRow.id == account_id)
@@ -111,26 +119,25 @@ class SqlAccountRepository:
                 token_expires_at=renewal.life.expires_at,
                 token_renewable=renewal.life.renewable,
                 token_renew_until=renewal.life.renew_until,
-                expiry_warned_days=None,
                 refresh_lease_until=None,
+                refresh_lease_owner=None,
+                **warnings,
             )
             .execution_options(**NO_SYNC)
         )
 
-    async def release_refresh_lease(self, account_id: int) -> None:
-        await self._session.execute(
+    async def release_refresh_lease(self, account_id: int, owner: str) -> None:
+        await self._changed(
             update(SocialAccountRow)
-            .where(SocialAccountRow.id == account_id)
-            .values(refresh_lease_until=None)
-            .execution_options(**NO_SYNC)
+            .where(SocialAccountRow.id == account_id, SocialAccountRow.refresh_lease_owner == owner)
+            .values(refresh_lease_until=None, refresh_lease_owner=None)
         )
 
-    async def end_renewal(self, account_id: int) -> None:
-        await self._session.execute(
+    async def end_renewal(self, account_id: int, owner: str) -> bool:
+        return await self._changed(
             update(SocialAccountRow)
-            .where(SocialAccountRow.id == account_id)
-            .values(token_renewable=False, refresh_lease_until=None)
-            .execution_options(**NO_SYNC)
+            .where(SocialAccountRow.id == account_id, SocialAccountRow.refresh_lease_owner == owner)
+            .values(token_renewable=False, refresh_lease_until=None, refresh_lease_owner=None)
         )
 
     async def mark_warned(self, account_id: int, days: int) -> bool:

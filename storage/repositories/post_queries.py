@@ -43,17 +43,21 @@ def claim_due_update(now: datetime, limit: int, *, skip_locked: bool) -> Update:
     due = (
         due_posts_select(now, limit, skip_locked=skip_locked).cte("due").prefix_with("MATERIALIZED")
     )
+    return _claim(PostRow.id.in_(select(due.c.id)), now)
+
+
+def claim_ids_update(ids: list[int], now: datetime) -> Update:
+    """Flip these scheduled posts to publishing (by primary key) and return their ids."""
+    return _claim(PostRow.id.in_(ids), now)
+
+
+def _claim(chosen: ColumnElement[bool], now: datetime) -> Update:
+    """The chosen posts that are still scheduled (a transaction that committed first may
+    have claimed one) become publishing, claimed now, their version bumped."""
     return (
         update(PostRow)
-        .where(
-            PostRow.id.in_(select(due.c.id)),
-            PostRow.status == PostStatus.SCHEDULED.value,
-        )
-        .values(
-            status=PostStatus.PUBLISHING.value,
-            claimed_at=now,
-            version=PostRow.version + 1,
-        )
+        .where(chosen, PostRow.status == PostStatus.SCHEDULED.value)
+        .values(status=PostStatus.PUBLISHING.value, claimed_at=now, version=PostRow.version + 1)
         .returning(PostRow.id)
         .execution_options(**NO_SYNC)
     )

@@ -17,6 +17,8 @@ from storage.repositories.entries import insert_entry, write_entry
 from storage.repositories.labels import set_post_labels
 from storage.repositories.post_queries import (
     claim_due_update,
+    claim_ids_update,
+    due_posts_select,
     filtered_count,
     filtered_select,
     overdue_select,
@@ -124,13 +126,19 @@ class SqlPostRepository:
     async def claim_due(self, now: datetime, limit: int) -> builtins.list[int]:
         """Flip due scheduled posts to publishing and return their ids.
 
-        One statement either way. PostgreSQL locks the chosen rows with ``FOR UPDATE
-        SKIP LOCKED`` so concurrent workers split the due posts between them; SQLite
-        has one writer at a time (``BEGIN IMMEDIATE``), so the conditional update alone
-        is enough.
+        PostgreSQL: one statement, locking the chosen rows with ``FOR UPDATE SKIP
+        LOCKED`` so concurrent workers split the due posts between them. SQLite has one
+        writer at a time (``BEGIN IMMEDIATE``): the due ids are read by index first,
+        then updated by id — in one statement its planner would scan the status index
+        (every scheduled post) while holding the write lock.
         """
-        stmt = claim_due_update(now, limit, skip_locked=skip_locked(self._session))
-        result = await self._session.execute(stmt)
+        if skip_locked(self._session):
+            stmt = claim_due_update(now, limit, skip_locked=True)
+            return sorted((await self._session.execute(stmt)).scalars().all())
+        due = list((await self._session.scalars(due_posts_select(now, limit))).all())
+        if not due:
+            return []
+        result = await self._session.execute(claim_ids_update(due, now))
         return sorted(result.scalars().all())
 
     async def with_pending_entries(self, now: datetime, limit: int) -> builtins.list[int]:

@@ -10,6 +10,8 @@ refresher is a stand-in for a platform's token endpoint, with X's single-use rul
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from core.accounts import AccountStatus, SocialAccount, TokenLife
 from core.clock import ManualClock
 from core.events import EventKind
@@ -41,7 +43,8 @@ class SingleUseRefresher:
             raise AuthPlatformError("the refresh token was revoked or already used")
         self.valid = f"refresh-{self.calls}"
         credentials = {"access_token": f"access-{self.calls}", "refresh_token": self.valid}
-        life = TokenLife(self.clock.now() + self.lifetime, renewable=True)
+        # Like LinkedIn's, a renewal keeps the end the refresh token had.
+        life = TokenLife(self.clock.now() + self.lifetime, True, account.token_renew_until)
         return Renewal(credentials, life)
 
 
@@ -178,3 +181,60 @@ async def test_a_renewal_that_itself_ends_warns_although_refreshes_work(
     assert warned["days"] == "7"
     assert warned["expires_at"] == (NOW + timedelta(days=3)).isoformat()
     assert "only until then" in str(warned["reason"])
+
+
+class GatedRefresher(SingleUseRefresher):
+    """The first call waits at a gate (a slow platform) while others go on."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__(clock)
+        self.gate = asyncio.Event()
+        self.first = True
+
+    async def refresh(self, account: SocialAccount) -> Renewal:
+        if self.first:
+            self.first = False
+            await self.gate.wait()
+        return await super().refresh(account)
+
+
+async def test_a_late_refusal_never_undoes_the_renewal_another_process_saved(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    clock = ManualClock(NOW)
+    refresher = GatedRefresher(clock)
+    account = await _account(uow_factory, "x", timedelta(minutes=2))
+    slow, quick = (TokenKeeper(uow_factory, clock, {"x": refresher}, poll=0.01) for _ in "ab")
+
+    stalled = asyncio.create_task(slow.fresh(account))
+    await asyncio.sleep(0.05)
+    clock.advance(timedelta(minutes=6))  # the slow holder's lease lapses
+    renewed = await quick.fresh(account, force=True)
+    assert renewed.credentials["refresh_token"] == "refresh-1"
+    refresher.gate.set()
+    with pytest.raises(AuthPlatformError):
+        await stalled  # its refresh token was spent by the other renewal
+
+    stored = await _stored(uow_factory, account.id)
+    assert stored.token_renewable, "the refusal came too late to count"
+    assert stored.credentials["refresh_token"] == "refresh-1"
+
+
+async def test_renewing_the_access_token_does_not_repeat_a_warning_about_the_renewal_end(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    clock = ManualClock(NOW)
+    refresher = SingleUseRefresher(clock, lifetime=timedelta(hours=2))
+    account = await _account(uow_factory, "x", timedelta(minutes=30))
+    async with uow_factory() as tx:
+        account.token_renew_until = NOW + timedelta(days=6)
+        await tx.accounts.update(account)
+        await tx.commit()
+    keeper = TokenKeeper(uow_factory, clock, {"x": refresher})
+
+    for _ in range(3):  # each run renews the two-hour token
+        await keeper.keep()
+        clock.advance(timedelta(hours=1, minutes=45))
+
+    assert refresher.calls >= 2
+    assert [w["days"] for w in await _events(uow_factory, EventKind.TOKEN_EXPIRING)] == ["7"]

@@ -150,6 +150,22 @@ async def test_a_long_429_defers_the_entry_and_nothing_fails(world: World) -> No
     assert await statuses(world, [number]) == [PostStatus.PUBLISHED]
 
 
+async def test_a_rate_limit_that_never_lifts_fails_the_entry_after_a_day(world: World) -> None:
+    ten_hours = TransientPlatformError("Too Many Requests", 36_000, rate_limited=True)
+    world.platform.fail("main", ten_hours, ten_hours, ten_hours)
+    wire(world, limits=RateLimits(world.clock, {}))
+    [number] = await schedule(world, 1)
+    world.clock.advance(2 * MINUTE)
+    for _ in range(3):
+        await world.ticker.tick()
+        world.clock.advance(timedelta(hours=10, minutes=1))
+
+    post = (await show_post(world.svc, world.owner, number)).post
+    assert post.status is PostStatus.FAILED
+    assert "still rate limited after a day" in (post.entries[0].error_message or "")
+    assert len(world.events("entry_failed")) == 1
+
+
 class Refresher:
     def __init__(self, world: World, *, refuse: bool = False) -> None:
         self.world = world

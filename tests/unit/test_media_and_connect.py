@@ -112,3 +112,23 @@ async def test_connecting_the_same_account_again_reconnects_it_in_place(world: W
     assert stored is not None and stored.credentials == {"token": "two"}
     with pytest.raises(ValidationFailed, match="already a Mastodon account"):
         await connect.save_connected(world.svc, world.owner, "bluesky", first)
+
+
+async def test_a_reconnect_link_reconnects_its_account_even_after_a_rename(world: World) -> None:
+    def x_identity(username: str, subject: str) -> ConnectedIdentity:
+        credentials = {"access_token": f"t-{username}", "subject": subject}
+        return ConnectedIdentity(f"@{username}", f"@{username}", credentials)
+
+    account, _ = await connect.save_connected(world.svc, world.owner, "x", x_identity("acme", "42"))
+    renamed = x_identity("acme_hq", "42")
+    again, existed = await connect.save_connected(world.svc, world.owner, "x", renamed, account.id)
+    assert existed and again.id == account.id and again.name == "@acme"
+    assert again.credentials["access_token"] == "t-acme_hq"
+    # Someone else's X account through the same link is a new account, not a takeover.
+    other, existed = await connect.save_connected(
+        world.svc, world.owner, "x", x_identity("rival", "7"), account.id
+    )
+    assert not existed and other.id != account.id
+    async with world.uow() as uow:
+        kept = await uow.accounts.get(account.id)
+    assert kept is not None and kept.credentials["subject"] == "42"

@@ -9,6 +9,7 @@ from core.accounts import AccountStatus
 from core.events import EventKind
 from core.ports import AuthPlatformError, PermanentPlatformError, TransientPlatformError
 from core.scheduling.recovery import INTERRUPTED, fail_missed
+from core.scheduling.tick import Ticker
 from core.states import EntryStatus, PostStatus
 from core.usecases import posts as cases
 from core.usecases.posts import NewPost
@@ -298,3 +299,16 @@ async def test_a_mastodon_entry_interrupted_recently_is_resent_with_its_key(
     assert (await state(world, number))[0] is PostStatus.PUBLISHED
     entry = (await show_post(world.svc, world.owner, number)).post.entries[0]
     assert [r.idempotency_key for r in world.platform.sent] == [f"trypost-{entry.key}-0"]
+
+
+async def test_one_tick_claims_batch_after_batch_until_every_due_post_started(
+    world: World,
+) -> None:
+    ticker = Ticker(world.uow, world.clock, world.publisher, batch=3)
+    numbers = [await scheduled(world, f"post {n}") for n in range(8)]
+    world.clock.advance(timedelta(minutes=6))
+
+    report = await ticker.tick()
+
+    assert report.claimed == 8 and report.published_posts == 8, "no cap per tick"
+    assert {(await state(world, n))[0] for n in numbers} == {PostStatus.PUBLISHED}

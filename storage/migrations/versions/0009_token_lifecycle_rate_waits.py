@@ -26,6 +26,7 @@ def upgrade() -> None:
     op.add_column("social_accounts", sa.Column("token_renew_until", sa.DateTime(timezone=True)))
     op.add_column("social_accounts", sa.Column("expiry_warned_days", sa.Integer()))
     op.add_column("social_accounts", sa.Column("refresh_lease_until", sa.DateTime(timezone=True)))
+    op.add_column("social_accounts", sa.Column("refresh_lease_owner", sa.String(length=32)))
     op.add_column("connect_states", sa.Column("secret_encrypted", sa.Text()))
     op.add_column("platform_entries", sa.Column("not_before", sa.DateTime(timezone=True)))
 
@@ -33,6 +34,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("platform_entries", "not_before")
     op.drop_column("connect_states", "secret_encrypted")
-    for column in ("refresh_lease_until", "expiry_warned_days", "token_renew_until"):
+    for column in (
+        "refresh_lease_owner",
+        "refresh_lease_until",
+        "expiry_warned_days",
+        "token_renew_until",
+    ):
         op.drop_column("social_accounts", column)
     op.drop_column("social_accounts", "token_renewable")
