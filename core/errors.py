@@ -29,5 +29,9 @@ class ValidationFailed(DomainError):
     """Input that breaks a rule: empty text, a time in the past, text over a limit."""
 
 
+class Unavailable(DomainError):
+    """Something the bot relies on failed (a full disk); nothing was changed."""
+
+
 class Conflict(DomainError):
     """Another actor changed the thing first (a concurrent click, a racing worker)."""

@@ -61,10 +61,18 @@ class SandboxClient:
 
 
 def _write(path: Path, record: Mapping[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Written whole or not at all: a full disk leaves no half post behind."""
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
-    temporary.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
+    except OSError as failed:
+        temporary.unlink(missing_ok=True)
+        why = failed.strerror or type(failed).__name__
+        raise PermanentPlatformError(
+            f"the sandbox folder could not be written ({why}); retry once there is room"
+        ) from None
 
 
 def _result(path: Path, record: Mapping[str, object]) -> PublishResult:

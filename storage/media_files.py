@@ -15,7 +15,7 @@ from pathlib import Path
 import puremagic
 from PIL import Image, UnidentifiedImageError
 
-from core.errors import ValidationFailed
+from core.errors import Unavailable, ValidationFailed
 from core.ports import MediaFacts
 
 _IMAGE_TYPES = {
@@ -53,16 +53,29 @@ class FileMediaStore:
             return  # same hash, same bytes
         target.parent.mkdir(parents=True, exist_ok=True)
         # A temporary file renamed into place: a full disk or a crash leaves no half file.
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        except OSError as failed:
+            raise _unavailable(failed) from None
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, target)
-        except BaseException:
+        except BaseException as failed:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(failed, OSError):
+                raise _unavailable(failed) from None
             raise
+
+
+def _unavailable(failed: OSError) -> Unavailable:
+    why = failed.strerror or type(failed).__name__
+    return Unavailable(
+        f"The media store could not keep the file ({why}); nothing was saved and the post "
+        "was not made. Tell the operator (TRYPOST_MEDIA_DIR), then try again."
+    )
 
 
 def _facts(data: bytes) -> MediaFacts:
