@@ -6,6 +6,7 @@ odd shape is rare, but it must be a 400, not a traceback.
 """
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 # Fields that are ids or text wherever they appear.
 _TEXT = (
@@ -53,7 +54,8 @@ def shape_problem(body: Mapping[str, object]) -> str | None:
         elif not _is_text(value):
             return f"{key} is neither an object nor an id"
     for key in _OBJECTS:
-        if body.get(key) is not None and not isinstance(body.get(key), Mapping):
+        # Slack leaves an object out rather than sending null; bolt reads any it finds.
+        if key in body and not isinstance(body.get(key), Mapping):
             return f"{key} is not an object"
     for key in _LISTS_OF_OBJECTS:
         value = body.get(key)
@@ -61,6 +63,10 @@ def shape_problem(body: Mapping[str, object]) -> str | None:
             not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value)
         ):
             return f"{key} is not a list of objects"
+    response_url = body.get("response_url")
+    if response_url and not _is_web_url(str(response_url)):
+        # Slack always sends one of its hooks.slack.com URLs; nothing can answer here.
+        return "response_url is not a URL"
     for action in _list(body.get("actions")):
         if not isinstance(action.get("action_id"), str):
             return "an action has no action_id"
@@ -69,6 +75,9 @@ def shape_problem(body: Mapping[str, object]) -> str | None:
         for key in _VIEW_TEXT:
             if not _is_text(view.get(key)):
                 return f"view.{key} is not text"
+        if not isinstance(view.get("type"), str):
+            # Every view has one ("modal", "home"); bolt's step matching indexes it.
+            return "view.type is not text"
     event = body.get("event")
     if isinstance(event, Mapping) and not isinstance(event.get("type"), str):
         return "event.type is not text"
@@ -79,6 +88,11 @@ def nothing_to_do(body: Mapping[str, object]) -> bool:
     """A button payload without any action: there is no click to answer (and bolt's
     action matching would fail on it)."""
     return body.get("type") == "block_actions" and not _list(body.get("actions"))
+
+
+def _is_web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
 
 
 def _is_text(value: object) -> bool:

@@ -7,12 +7,16 @@ day ahead, then the Reconnect DM, once each.
 The real console session, web app, platform clients and token job run in this
 process; only the platforms are fakes, reached over HTTP."""
 
+import logging
 import re
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.platform_console import Console, console, free_port
 from tests.e2e.test_oauth_connect import linkedin_settings, x_settings
 from tests.fake_bluesky import FakeBluesky
+from tests.fake_linkedin import CLIENT_SECRET as LINKEDIN_SECRET
 from tests.fake_linkedin import FakeLinkedIn
 from tests.fake_mastodon import FakeMastodon
 from tests.fake_x import FakeX
@@ -26,9 +30,19 @@ def told(bot: Console, words: str) -> list[str]:
     return [said for said in bot.said if words in said]
 
 
+def secrets_in(records: list[logging.LogRecord], secrets: set[str]) -> list[str]:
+    """Every secret found in a log record's message or any of its fields."""
+    found = []
+    for record in records:
+        said = record.getMessage() + " " + " ".join(map(str, vars(record).values()))
+        found += [secret[:6] + "…" for secret in secrets if secret and secret in said]
+    return found
+
+
 async def test_one_post_with_an_image_reaches_five_platforms_and_a_webhook(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     port = free_port()
     base = f"http://127.0.0.1:{port}/connect"
     with (
@@ -106,3 +120,14 @@ async def test_one_post_with_an_image_reaches_five_platforms_and_a_webhook(
 
             relink = await bot.line("accounts reconnect jane-doe@linkedin")
             assert "jane-doe@linkedin is reconnected" in await bot.follow(relink)
+
+            # Issue 13, security: no secret in any log line of the whole scenario.
+            async with bot.app.uow() as uow:
+                accounts = await uow.accounts.list(bot.session.actor.workspace_id)  # type: ignore[union-attr]
+            secrets = {v for a in accounts for k, v in a.credentials.items()
+                       if k in ("token", "access_token", "refresh_token", "access_jwt",
+                                "refresh_jwt", "app_password")}  # fmt: skip
+            secrets |= {bob, "app-pass-word", LINKEDIN_SECRET, "e2e-secret"}
+            assert len(secrets) >= 8
+            assert len(caplog.records) > 20, "the scenario logged"
+            assert secrets_in(caplog.records, secrets) == []

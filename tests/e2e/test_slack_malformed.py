@@ -31,6 +31,14 @@ MALFORMED: list[tuple[str, bytes, str]] = [
     ("a payload that is not JSON", b"payload=%7Bnot-json", FORM),
     ("a payload that is not an object", b"payload=%5B1%2C2%5D", FORM),
     ("a payload whose team is not an object", b"payload=%7B%22team%22%3A5%7D", FORM),
+    # Found by tests/e2e/test_slack_fuzz.py: each was a 500 or a listener traceback.
+    ("a view that is null", b"payload=%7B%22type%22%3A%22shortcut%22%2C%22view%22%3Anull%7D", FORM),
+    (
+        "a view without its type",
+        b"payload=%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A%7B%22callback_id%22%3A%22x%22%7D%7D",
+        FORM,
+    ),
+    ("a response_url that is no URL", b"command=%2Ftrypost&text=help&response_url=not+a+url", FORM),
     ("a JSON content type over a form body", b"command=%2Ftrypost&text=help", "application/json"),
     ("JSON that is not an object", b"[1, 2]", "application/json"),
     ("an unknown charset", b"command=%2Ftrypost&text=help", f"{FORM}; charset=klingon"),
