@@ -1,4 +1,4 @@
-"""How fast /trypost acks, next to a bare Bolt app that only acks, in the same run.
+"""How fast /trypost acks and replies, next to bare Bolt apps, in the same run.
 
     .venv/bin/python bench/slack_ack.py [--requests 500] [--concurrency 50] [--runs 3]
 
@@ -8,9 +8,13 @@ sandbox account, logs configured as ``trypost serve`` configures them), each wit
 own response_url on a FakeSlack (``tests/slack_fake.py``). Measured per request: the
 ack (the HTTP answer) and the reply (until the fake has the POST on that
 response_url). The same load then goes to a bare ``slack_bolt`` AsyncApp with the same
-signing secret whose ``/trypost`` listener only acks; runs alternate which goes first.
+signing secret whose ``/trypost`` listener only acks, and to one whose listener acks and
+posts a fixed reply to the response_url (the least a bot that answers can do); runs
+alternate which goes first.
 
-Targets (the issue): ack p99 ≤ 1.5 × bare Bolt's; reply p99 ≤ 250 ms.
+Targets (issue 13, P4): ack p99 ≤ 1.5 × the acking app's; reply p99 ≤ 3 × the replying
+app's; server CPU per command ≤ 5 × the replying app's. (Issue 9's: reply p99 ≤ 250 ms
+with 50 users each waiting for their reply.)
 
 Each server runs in a process of its own, and so does the FakeSlack, so neither the
 load generator nor the fake shares an event loop with the server it measures. Reply
@@ -51,6 +55,8 @@ TEAM = "T111"
 USER = "U1"
 ACK_RATIO_TARGET = 1.5
 REPLY_P99_TARGET = 0.250
+REPLY_RATIO_TARGET = 3.0
+CPU_RATIO_TARGET = 5.0
 REPLY_WAIT = 60.0
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -134,10 +140,11 @@ async def _serve_ours(fake_url: str, workdir: Path) -> None:
         await app.aclose()
 
 
-async def _serve_bare(fake_url: str) -> None:
-    """The floor: Bolt's own request path and a listener that only acks."""
+async def _serve_bare(fake_url: str, *, replying: bool = False) -> None:
+    """The floors: Bolt's own request path and a listener that only acks, or that acks
+    and posts one fixed reply to the response_url."""
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-    from slack_bolt.async_app import AsyncAck, AsyncApp
+    from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
     from slack_sdk.web.async_client import AsyncWebClient
 
     bolt = AsyncApp(
@@ -145,9 +152,18 @@ async def _serve_bare(fake_url: str) -> None:
         client=AsyncWebClient(token=BOT_TOKEN, base_url=f"{fake_url}api/"),
     )
 
-    @bolt.command("/trypost")
-    async def only_ack(ack: AsyncAck) -> None:
-        await ack()
+    if replying:
+
+        @bolt.command("/trypost")
+        async def ack_and_reply(ack: AsyncAck, respond: AsyncRespond) -> None:
+            await ack()
+            await respond("No posts yet.")
+
+    else:
+
+        @bolt.command("/trypost")
+        async def only_ack(ack: AsyncAck) -> None:
+            await ack()
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -340,7 +356,7 @@ async def _measure(
                     raise RuntimeError(f"could not add the sandbox account; see {server.log}")
             warm = [f"r{run}-{role}-warm{i}" for i in range(min(requests, 2 * concurrency))]
             await load.fire(warm, "list", concurrency)
-            if role == "ours":
+            if role != "bare":
                 await load.replies(warm)
             names = [f"r{run}-{role}-{i}" for i in range(requests)]
             cpu_before = _cpu_seconds(server.process.pid)
@@ -350,7 +366,7 @@ async def _measure(
                 acks=[s.ack for s in shots if s.status == 200],
                 bad_acks=sum(1 for s in shots if s.status != 200),
             )
-            if role == "ours":
+            if role != "bare":
                 seen = await load.replies(names)
                 measured.replies = [seen[s.name] - s.sent for s in shots if s.name in seen]
                 measured.missing_replies = sum(1 for s in shots if s.name not in seen)
@@ -381,6 +397,7 @@ def _cpu_seconds(pid: int) -> float:
 class RunResult:
     ours: Measured
     bare: Measured
+    replying: Measured
 
     @property
     def figures(self) -> dict[str, float]:
@@ -396,13 +413,23 @@ class RunResult:
             "replies_done": self.ours.replies_done,
             "users_p50": _percentile(self.ours.user_replies, 50),
             "users_p99": _percentile(self.ours.user_replies, 99),
+            "floor_reply_p99": _percentile(self.replying.replies, 99),
+            "floor_cpu": self.replying.cpu_per_command,
         }
         figures["ratio"] = figures["ours_p99"] / figures["bare_p99"]
+        figures["reply_ratio"] = figures["reply_p99"] / figures["floor_reply_p99"]
+        figures["cpu_ratio"] = figures["ours_cpu"] / figures["floor_cpu"]
         return figures
 
     @property
     def errors(self) -> int:
-        return self.ours.bad_acks + self.bare.bad_acks + self.ours.missing_replies
+        return (
+            self.ours.bad_acks
+            + self.bare.bad_acks
+            + self.replying.bad_acks
+            + self.ours.missing_replies
+            + self.replying.missing_replies
+        )
 
 
 def _percentile(values: Sequence[float], p: int) -> float:
@@ -417,14 +444,14 @@ async def _run(index: int, requests: int, concurrency: int, scratch: Path) -> Ru
     fake = await _start("fake", workdir / "fake.log")
     try:
         # Alternate which server goes first, so drift in the machine favours neither.
-        order = ("ours", "bare") if index % 2 else ("bare", "ours")
+        order = ("ours", "bare", "replying") if index % 2 else ("replying", "bare", "ours")
         done = {
             role: await _measure(role, index, fake, workdir, requests, concurrency)
             for role in order
         }
     finally:
         await _stop(fake)
-    return RunResult(done["ours"], done["bare"])
+    return RunResult(done["ours"], done["bare"], done["replying"])
 
 
 def _verdict(figures: dict[str, float], errors: int) -> str:
@@ -434,6 +461,10 @@ def _verdict(figures: dict[str, float], errors: int) -> str:
     # "50 at a time": at most 50 commands in progress, each until its reply is visible.
     if figures["users_p99"] > REPLY_P99_TARGET:
         misses.append(f"reply p99 {_ms(figures['users_p99'])} > {_ms(REPLY_P99_TARGET)}")
+    if figures["reply_ratio"] > REPLY_RATIO_TARGET:
+        misses.append(f"reply p99 {figures['reply_ratio']:.2f}x the replying app's")
+    if figures["cpu_ratio"] > CPU_RATIO_TARGET:
+        misses.append(f"CPU {figures['cpu_ratio']:.2f}x the replying app's")
     if errors:
         misses.append(f"{errors} failed acks or missing replies")
     return "PASS" if not misses else "FAIL (" + "; ".join(misses) + ")"
@@ -457,6 +488,10 @@ _COLUMNS = (
     ("users_p99", "users p99", 10),
     ("ours_cpu", "CPU ours", 9),
     ("bare_cpu", "CPU bare", 9),
+    ("floor_reply_p99", "floor rp99", 11),
+    ("reply_ratio", "rp99 ratio", 11),
+    ("floor_cpu", "CPU floor", 10),
+    ("cpu_ratio", "CPU ratio", 10),
 )
 
 
@@ -466,14 +501,17 @@ def _header(out: TextIO) -> None:
         "POST, all commands\nsent as fast as acks allow (a burst); last reply = from the "
         "first send to the last reply of the burst;\nusers = reply latency when 50 users "
         "each wait for their reply before sending again (the reply target\napplies to it); "
-        "CPU = the server process's CPU per command. Times in ms.\n"
+        "CPU = the server process's CPU per command; floor = the bare app that acks and\n"
+        "posts a fixed reply (same burst). Times in ms.\n"
     )
     out.write(f"{'':<7}" + "".join(f"{h:>{w}}" for _, h, w in _COLUMNS) + "  verdict\n")
 
 
 def _line(label: str, figures: dict[str, float], errors: int, out: TextIO) -> None:
     cells = "".join(
-        f"{figures[key]:>{w - 1}.2f}x" if key == "ratio" else f"{figures[key] * 1000:>{w}.1f}"
+        f"{figures[key]:>{w - 1}.2f}x"
+        if key.endswith("ratio")
+        else f"{figures[key] * 1000:>{w}.1f}"
         for key, _, w in _COLUMNS
     )
     out.write(f"{label:<7}{cells}  {_verdict(figures, errors)}\n")
@@ -502,7 +540,8 @@ async def _bench(requests: int, concurrency: int, runs: int, out: TextIO) -> boo
     out.write(f"a reply, as the fake got it: {results[-1].ours.sample_reply[:120]!r}\n")
     out.write(
         f"targets: ack p99 <= {ACK_RATIO_TARGET}x bare Bolt's, reply p99 <= "
-        f"{_ms(REPLY_P99_TARGET)}\n"
+        f"{REPLY_RATIO_TARGET}x and CPU <= {CPU_RATIO_TARGET}x the replying app's; users' "
+        f"reply p99 <= {_ms(REPLY_P99_TARGET)}\n"
     )
     command = [
         ".venv/bin/python",
@@ -521,7 +560,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     # The children: the same script, started by the parent.
-    parser.add_argument("--serve", choices=("fake", "ours", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--serve", choices=("fake", "ours", "bare", "replying"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--fake", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -531,6 +572,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_serve_ours(args.fake, args.workdir))
     elif args.serve == "bare":
         asyncio.run(_serve_bare(args.fake))
+    elif args.serve == "replying":
+        asyncio.run(_serve_bare(args.fake, replying=True))
     else:
         if min(args.requests, args.concurrency, args.runs) < 1:
             parser.error("--requests, --concurrency and --runs must be at least 1")
