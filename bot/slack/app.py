@@ -410,6 +410,10 @@ async def _answering(say: Say) -> AsyncIterator[None]:
         await _quietly(say, error(refused.message))
     except ParseError as unreadable:
         await _quietly(say, error(unreadable.message))
+    except (aiohttp.ClientError, TimeoutError) as unreachable:
+        # The work is done; only its answer could not reach Slack (the response_url
+        # unreachable): an outage to note, not a bug's traceback.
+        log.warning("could not answer on slack", extra={"error": type(unreachable).__name__})
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("slack listener failed", extra={"ref": ref})

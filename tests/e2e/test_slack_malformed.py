@@ -245,3 +245,28 @@ async def test_a_viewers_retry_click_answers_beside_the_message_and_never_replac
         assert "viewer" in replies[-1] and "Retrying" not in "".join(replies)
         [shown] = await bot.command("show 1")
         assert "failed" in shown.lower(), "the refused click retried nothing"
+
+
+async def test_a_reply_slack_cannot_take_is_noted_without_a_traceback(
+    tmp_path: Path, quiet: pytest.LogCaptureFixture
+) -> None:
+    """Found by bench/fuzz_slack.py: the response_url unreachable (Slack's side down)
+    logged "slack listener failed" with a traceback."""
+    async with slack_bot(tmp_path) as bot:
+        body = urlencode(
+            {
+                "command": "/trypost",
+                "text": "accounts add sandbox news",
+                "user_id": "U1",
+                "team_id": TEAM,
+                "channel_id": "C1",
+                "trigger_id": "t1",
+                "response_url": "http://127.0.0.1:1/unreachable",
+            }  # fmt: skip
+        )
+        status, _ = await bot.post(body, signed_headers(body))
+        assert status == 200
+        await bot.wait_for(list)
+        [listed] = await bot.command("accounts")
+        assert "news" in listed, "the work was done; only its answer was lost"
+    assert any("could not answer on slack" in r.getMessage() for r in quiet.records)
