@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.commands.errors import ParseError
 from tests.e2e.discord_harness import discord_bot
 from tests.e2e.discord_lines import typed
+from tests.e2e.test_slack_fuzz import Loud
 
 PEOPLE = {"olive": "100000000000000001", "eve": "100000000000000002"}
 WORDS = st.sampled_from(
@@ -33,15 +34,6 @@ ACTIONS = st.lists(
     min_size=1,
     max_size=5,
 )
-
-
-class Loud(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 async def _play(tmp: Path, actions: list[tuple[str, str]]) -> int:
