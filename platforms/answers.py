@@ -1,9 +1,13 @@
-"""Reading platforms' JSON answers defensively: a body may be empty, not JSON, or JSON
-of another shape than documented (an error page, a proxy's answer)."""
+"""Talking JSON to a platform's HTTP API: one session per client, answers read
+defensively (a body may be empty, not JSON, or JSON of another shape than documented:
+an error page, a proxy's answer)."""
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+import aiohttp
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
@@ -28,3 +32,54 @@ def first_said(body: Mapping[str, Any], keys: tuple[str, ...]) -> str:
         if isinstance(value, str) and value:
             return value[:500]
     return ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class JsonHttp:
+    """A platform client's HTTP: one session opened on first use, JSON answers read
+    defensively, redirects never followed (an address typed in chat is checked once,
+    and must not lead elsewhere), the token in the Authorization header only.
+
+    Connection failures and timeouts are the caller's to map: it knows what a lost
+    answer means on its platform (a status that may exist, a retry that is safe).
+    """
+
+    def __init__(self, user_agent: str, timeout: aiohttp.ClientTimeout) -> None:
+        self._user_agent = user_agent
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: str = "",
+        payload: dict[str, Any] | None = None,
+        data: aiohttp.FormData | bytes | dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
+        sent = {"User-Agent": self._user_agent, "Accept": "application/json", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        async with self._session.request(
+            method, url, json=payload, data=data, headers=sent, allow_redirects=False
+        ) as response:
+            raw = await response.read()
+            return Answer(response.status, json_object(raw), dict(response.headers))
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -48,7 +48,7 @@ from core.ports import (
     Renewal,
     TransientPlatformError,
 )
-from platforms.answers import first_said, json_object, text_field
+from platforms.answers import Answer, JsonHttp, first_said, text_field
 from platforms.oauth2 import (
     TokenGrant,
     access_token,
@@ -104,17 +104,6 @@ class LinkedInAuthor:
     is_page: bool
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: dict[str, Any]
-    headers: Mapping[str, str]
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-
 class LinkedInClient:
     def __init__(
         self,
@@ -134,17 +123,15 @@ class LinkedInClient:
         self._auth = _base(auth_url)
         self._version = version
         self._company_pages = company_pages
-        self._timeout = timeout
+        self._http = JsonHttp(USER_AGENT, timeout)
         self._now = now
-        self._session: aiohttp.ClientSession | None = None
 
     def __repr__(self) -> str:
         # Never the client secret.
         return f"LinkedInClient(api_url={self._api!r}, version={self._version!r})"
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._http.aclose()
 
     @property
     def scopes(self) -> str:
@@ -315,7 +302,7 @@ class LinkedInClient:
         raw: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         rest: bool = False,
-    ) -> _Answer:
+    ) -> Answer:
         """One API call; a refusal raises the PlatformError it maps to."""
         sent = {"Authorization": f"Bearer {token}", **(headers or {})}
         if rest:
@@ -333,23 +320,16 @@ class LinkedInClient:
         payload: dict[str, Any] | None = None,
         data: bytes | dict[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> _Answer:
-        sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+    ) -> Answer:
         try:
-            async with self._session.request(
-                method, url, json=payload, data=data, headers=sent, allow_redirects=False
-            ) as response:
-                status, body = response.status, json_object(await response.read())
-                return _Answer(status, body, dict(response.headers))
+            return await self._http.call(method, url, payload=payload, data=data, headers=headers)
         except (aiohttp.ClientError, TimeoutError) as failed:
             # Never the URL's query: an upload URL carries LinkedIn's own upload ticket.
             raise TransientPlatformError(
                 f"LinkedIn did not answer ({type(failed).__name__})"
             ) from failed
 
-    def _refusal(self, answer: _Answer) -> PlatformError:
+    def _refusal(self, answer: Answer) -> PlatformError:
         status = answer.status
         said = _said(answer.body) or f"HTTP {status}"
         if status == 401:
@@ -373,7 +353,7 @@ class LinkedInClient:
             return PermanentPlatformError(f"LinkedIn answered with a redirect (HTTP {status})")
         return PermanentPlatformError(f"LinkedIn refused it: {said}")
 
-    def _wait(self, answer: _Answer) -> float:
+    def _wait(self, answer: Answer) -> float:
         """Retry-After, else until midnight UTC, when LinkedIn's daily limits reset."""
         now = self._now()
         told = retry_after(answer.headers.get("Retry-After", ""), now)

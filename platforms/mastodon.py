@@ -40,7 +40,7 @@ from core.ports import (
     TransientPlatformError,
 )
 from platforms.addresses import check_api_base
-from platforms.answers import first_said, json_object, text_field
+from platforms.answers import JsonHttp, first_said, text_field
 from platforms.waits import retry_after, until
 
 CLIENT_NAME = "TryPost"
@@ -150,12 +150,10 @@ class MastodonClient:
         self._allowed = frozenset(allowed_hosts)
         self._poll_interval = poll_interval
         self._processing_timeout = processing_timeout
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
+        self._http = JsonHttp(USER_AGENT, timeout)
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._http.aclose()
 
     # --- publishing ------------------------------------------------------------------
 
@@ -317,24 +315,17 @@ class MastodonClient:
     ) -> _Answer:
         """One call; a refusal raises the PlatformError it maps to, unless ``check``
         is off (the caller maps it)."""
-        sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:
-            async with self._session.request(
-                method, url, json=payload, data=data, headers=sent, allow_redirects=False
-            ) as response:
-                status, raw = response.status, await response.read()
-                retry_after = _retry_after(response.headers, datetime.now(UTC))
+            got = await self._http.call(
+                method, url, token=token, payload=payload, data=data, headers=headers
+            )
         except (aiohttp.ClientError, TimeoutError) as failed:
             # Also a connection dropped after the request went out: the status may
             # exist, and the Idempotency-Key makes the re-send return it.
             raise TransientPlatformError(
                 f"{_authority(url)} did not answer ({type(failed).__name__})"
             ) from failed
-        answer = _Answer(status, json_object(raw), retry_after)
+        answer = _Answer(got.status, got.body, _retry_after(got.headers, datetime.now(UTC)))
         if check and not answer.ok:
             raise _refusal(answer)
         return answer

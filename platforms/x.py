@@ -41,7 +41,7 @@ from core.ports import (
     Renewal,
     TransientPlatformError,
 )
-from platforms.answers import json_object, text_field
+from platforms.answers import JsonHttp, text_field
 from platforms.oauth2 import (
     TokenGrant,
     access_token,
@@ -110,18 +110,16 @@ class XClient:
         self._api = api_url.rstrip("/") + "/"
         self._auth = auth_url.rstrip("/") + "/"
         self._upload_url = upload_url.rstrip("/")
-        self._timeout = timeout
+        self._http = JsonHttp(USER_AGENT, timeout)
         self._now = now
         # How long one of X's ``check_after_secs`` lasts: a second, less in tests.
         self._poll_interval = poll_interval
-        self._session: aiohttp.ClientSession | None = None
 
     def __repr__(self) -> str:
         return f"XClient(client_id={self._client_id!r})"
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._http.aclose()
 
     # --- connecting ------------------------------------------------------------------
 
@@ -304,27 +302,16 @@ class XClient:
     ) -> _Answer:
         """One call; a refusal raises the PlatformError it maps to, unless ``check``
         is off (the caller maps it)."""
-        sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
         try:
-            async with self._session.request(
-                method, url, json=payload, data=data, headers=sent, allow_redirects=False
-            ) as response:
-                raw = await response.read()
-                answer = _Answer(
-                    response.status,
-                    json_object(raw),
-                    _quota(response.headers),
-                    _wait(response.headers, self._now()),
-                )
+            got = await self._http.call(
+                method, url, token=token, payload=payload, data=data, headers=headers
+            )
         except (aiohttp.ClientError, TimeoutError) as failed:
             # Also a connection dropped after a post went out: it may exist.
             raise TransientPlatformError(
                 f"X did not answer {urlsplit(url).path} ({type(failed).__name__})"
             ) from failed
+        answer = _Answer(got.status, got.body, _quota(got.headers), _wait(got.headers, self._now()))
         if check and not answer.ok:
             raise _refusal(answer)
         return answer
