@@ -3,6 +3,12 @@ websocket, enough for the real discord.py 2.7 client (DESIGN §5 lists what it d
 
 Shapes follow ``../shared/fixtures/discord/``. Everything the bot sends is recorded: REST
 calls, interaction callbacks and follow-ups (per interaction), and messages per channel.
+
+Outages are scripted per REST route with :meth:`FakeDiscord.fail_next` (an error status,
+429 with ``retry_after``) and :meth:`FakeDiscord.drop_next` (the connection closed with
+no answer, before or after the request was carried out). A message sent with a
+``nonce`` and ``enforce_nonce`` is created once per channel and nonce, as Discord does:
+a repeat gets the message made the first time.
 """
 
 import asyncio
@@ -139,6 +145,22 @@ class FakeGuild:
 
 
 @dataclass
+class RestFault:
+    """The next ``times`` requests matching ``method`` and ``pattern`` (a regex on the
+    path under /api/v10): answered ``status``, or dropped (``drop``) before or after
+    the fake carried them out (``after``: the answer is lost, the effect is not)."""
+
+    method: str
+    pattern: str
+    times: int = 1
+    status: int = 0
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+    after: bool = False
+
+
+@dataclass
 class Call:
     method: str
     path: str
@@ -206,6 +228,9 @@ class FakeDiscord:
         self.identifies: list[int] = []
         self.resumes = 0
         self.interactions: dict[str, FakeInteraction] = {}
+        self.faults: list[RestFault] = []
+        # (channel, nonce) → the message an enforce_nonce send created.
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._by_token: dict[str, FakeInteraction] = {}
         self._socket: web.WebSocketResponse | None = None
         self._seq = 0
@@ -254,6 +279,40 @@ class FakeDiscord:
 
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and re.search(pattern, c.path)]
+
+    def fail_next(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        """The next ``times`` requests there answer ``status`` with Discord's error
+        shape; a 429 carries ``retry_after`` (body and header) and the ``Via`` header
+        Discord's edge adds, so discord.py takes it as a rate limit, not a ban."""
+        body: dict[str, Any] = {"message": f"{status}: fault", "code": 0}
+        headers: dict[str, str] = {}
+        if status == 429:
+            wait = 0.0 if retry_after is None else retry_after
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
+            headers = {"Retry-After": str(wait), "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+        self.faults.append(RestFault(method, pattern, times, status, body, headers))
+
+    def drop_next(self, method: str, pattern: str, *, times: int = 1, after: bool = False) -> None:
+        """The next ``times`` requests there get no answer: the connection is closed,
+        before the request is carried out or (``after``) once it has been."""
+        self.faults.append(RestFault(method, pattern, times, drop=True, after=after))
+
+    def _fault_for(self, method: str, path: str) -> RestFault | None:
+        for fault in self.faults:
+            if fault.method == method and re.search(fault.pattern, path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
 
     # --- gateway ------------------------------------------------------------
 
@@ -456,11 +515,18 @@ class FakeDiscord:
             and not path.startswith("/interactions/")
         ):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        fault = self._fault_for(request.method, path)
+        if fault is not None and not fault.drop:
+            return _json(fault.body, fault.status, fault.headers)
+        if fault is not None and not fault.after:
+            return _dropped(request)
+        answer = _json({"message": "404: Not Found", "code": 0}, 404)
         for method, pattern, handler in self._routes():
             found = re.fullmatch(pattern, path)
             if found and method == request.method:
-                return handler(body or {}, *found.groups())
-        return _json({"message": "404: Not Found", "code": 0}, 404)
+                answer = handler(body or {}, *found.groups())
+                break
+        return _dropped(request) if fault is not None else answer
 
     @staticmethod
     async def _multipart(request: web.Request) -> Any:
@@ -574,7 +640,16 @@ class FakeDiscord:
         user = next((u for u, c in self.dm_channels.items() if c == channel), None)
         if user in self.refuse_dms:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce is not None:
+            made = self._nonces.get((channel, str(nonce)))
+            if made is not None:
+                return _json(made)
         message = self._message(body, channel)
+        if nonce is not None:
+            message["nonce"] = nonce
+            if body.get("enforce_nonce"):
+                self._nonces[(channel, str(nonce))] = message
         self.messages.setdefault(channel, []).append(message)
         return _json(message)
 
@@ -620,6 +695,14 @@ class FakeDiscord:
             # An update of the message clicked: it now carries the new buttons.
             clicked.update(components=body.get("components"), embeds=body.get("embeds"))
         return _json(self._message(body, str(interaction.payload["channel_id"])))
+
+
+def _dropped(request: web.Request) -> web.Response:
+    """Close the connection with no answer (what the client sees when Discord's edge or
+    the network fails mid-request)."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=204)
 
 
 def gateway_url(fake: FakeDiscord) -> yarl.URL:

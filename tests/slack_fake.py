@@ -11,7 +11,9 @@ It serves ``/api/<method>`` on 127.0.0.1 (a free port) and records every call as
 ``params["token"]`` (Basic auth, as oauth.v2.access sends it, as ``client_id`` and
 ``client_secret``). Answers have the shapes of Slack's documented responses (copied
 from the shared fixtures, ``fixtures/slack/api_*.json``); faults are queued per method
-with :meth:`FakeSlack.fail_next`. ``POST /respond/<name>`` stands in for an
+with :meth:`FakeSlack.fail_next` (per conversation too); :meth:`FakeSlack.down` and
+:meth:`FakeSlack.up` stop and restart listening on the same port (connection
+refused meanwhile). ``POST /respond/<name>`` stands in for an
 interaction's ``response_url`` (bolt's ``respond()``); see :meth:`FakeSlack.response_url`.
 
 slack_sdk sends everything through ``HTTP(S)_PROXY`` when set, ignoring ``NO_PROXY``:
@@ -196,6 +198,7 @@ class FakeSlack:
         self._clear_proxy_env = clear_proxy_env
         self._stack = ExitStack()
         self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
         self._port = 0
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -224,10 +227,7 @@ class FakeSlack:
         app.router.add_get("/files-pri/{id}/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        await self.up()
         return self
 
     async def __aexit__(
@@ -240,6 +240,24 @@ class FakeSlack:
             await self._runner.cleanup()
             self._runner = None
         self._stack.close()
+
+    async def down(self) -> None:
+        """Stop listening: every new connection is refused until :meth:`up`."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def up(self) -> None:
+        """Listen again, on the same port (a free one the first time)."""
+        assert self._runner is not None, "use the fake as an async context manager"
+        if self._site is not None:
+            return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self._port))
+        self._port = sock.getsockname()[1]
+        self._site = web.SockSite(self._runner, sock)
+        await self._site.start()
 
     # --- what tests read and set -----------------------------------------------------
 
@@ -281,17 +299,25 @@ class FakeSlack:
         status: int | None = None,
         error: str | None = None,
         retry_after: int | None = 1,
+        channel: str | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail.
 
         No status and no error: 429 ``ratelimited`` with ``Retry-After`` (as Slack rate
         limits). ``error`` alone: HTTP 200 ``{"ok": false, "error": error}`` (as Slack
         refuses). A 5xx status without error: an HTML error page (as a failing edge).
+        ``channel``: only calls in that conversation (its own queue, taken first).
         """
         if status is None:
             status = 200 if error else 429
         fault = Fault(status, error, retry_after if status == 429 else None)
-        self._faults.setdefault(method, []).extend([fault] * times)
+        key = method if channel is None else f"{method}#{channel}"
+        self._faults.setdefault(key, []).extend([fault] * times)
+
+    def posted_in(self, channel: str) -> list[Params]:
+        """The chat.postMessage calls in ``channel`` that Slack answered ok: the
+        messages that are really there (failed calls are left out)."""
+        return [c for c in self.calls_to_channel("chat.postMessage", channel) if c["ts"]]
 
     def dm_channel(self, user: str) -> str:
         """The id of the DM channel conversations.open gives for ``user``."""
@@ -306,7 +332,7 @@ class FakeSlack:
         for key, value in _credentials(request.headers.get("Authorization", "")).items():
             params.setdefault(key, value)
         self.calls.append((method, params))
-        faults = self._faults.get(method)
+        faults = self._faults.get(f"{method}#{params.get('channel')}") or self._faults.get(method)
         if faults:
             return _fault_response(faults.pop(0))
         if method in self.answers:
