@@ -205,7 +205,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     secret = secret_key(settings)
     cipher = CredentialCipher(secret)
-    links = LinkSigner(link_keys(secret), settings.public_url)
+    links = LinkSigner(link_keys(secret), settings.public_url, now=lambda: clock.now().timestamp())
     smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
     try:
         mailer = build_mailer(smtp_url, settings.mail_from, settings.outbox_dir, links)

@@ -76,7 +76,7 @@ class DiscordListeners:
             await interaction.response.defer(ephemeral=True, thinking=True)
             ctx = await self.context(interaction)
             if isinstance(request, rq.Now | rq.Retry):
-                await self._live(interaction, request, ctx)
+                await self._live(interaction, request, ctx, guild_of(interaction))
                 return
             await _show(interaction, await dispatch(request, ctx), guild_of(interaction))
 
@@ -106,9 +106,19 @@ class DiscordListeners:
         modal.stop()  # its submission is read from its custom id, not kept here
 
     async def _live(
-        self, interaction: discord.Interaction, request: rq.Request, ctx: Context
+        self,
+        interaction: discord.Interaction,
+        request: rq.Request,
+        ctx: Context,
+        guild_id: str,
+        *,
+        clicked: bool = False,
     ) -> None:
-        """Publish now / retry: one message that moves from ⏳ to ✅ or ❌ per platform."""
+        """Publish now / retry: one message that moves from ⏳ to ✅ or ❌ per platform.
+
+        From a button (Retry) the updates replace the message clicked once publishing
+        has started; a refusal (a viewer's click, another workspace's post) is said
+        beside it, privately, and never wipes it."""
         names = {a.id: a.name for a in await accounts.list_accounts(ctx.services, ctx.actor)}
         verb = "Retrying" if isinstance(request, rq.Retry) else "Publishing"
         updates = 0
@@ -123,7 +133,10 @@ class DiscordListeners:
 
         with watching(show):
             reply = await dispatch(request, ctx)
-        await _show(interaction, reply, guild_of(interaction))
+        if clicked and updates == 0:
+            await _answer_click(interaction, reply, guild_id)
+        else:
+            await _show(interaction, reply, guild_id)
 
     # --- buttons and modals -----------------------------------------------------
 
@@ -154,7 +167,7 @@ class DiscordListeners:
             ctx = await self.context(interaction, pressed.guild_id)
             request = parse(pressed.command)
             if isinstance(request, rq.Retry):
-                await self._live(interaction, request, ctx)
+                await self._live(interaction, request, ctx, pressed.guild_id, clicked=True)
                 return
             reply = await dispatch(request, ctx)
             await _answer_click(interaction, reply, pressed.guild_id)

@@ -10,11 +10,18 @@ workspace and the new address; it lasts 24 hours and works once, which the core 
 against the request itself (by the bot's clock), so the token needs no time of its own.
 """
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import (
+    BadData,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 
 from core.notifications.types import Category
 
@@ -55,10 +62,17 @@ class PostRef:
 class LinkSigner:
     """Signs and reads the tokens, and builds the full URLs under ``public_url``."""
 
-    def __init__(self, secret: str | Sequence[str], public_url: str) -> None:
+    def __init__(
+        self,
+        secret: str | Sequence[str],
+        public_url: str,
+        *,
+        now: Callable[[], float] | None = None,
+    ) -> None:
         """``secret`` may list several keys, oldest first (itsdangerous' order): links
         are signed with the last and read with any, so rotating the key keeps every
-        link already sent working."""
+        link already sent working. ``now`` (epoch seconds) is the bot's clock: a post
+        link's age is counted on it, like every other lifetime."""
         keys = [secret] if isinstance(secret, str) else list(secret)
         if not keys or not all(keys):
             raise ValueError("a secret key is required to sign links")
@@ -66,7 +80,9 @@ class LinkSigner:
         self._unsubscribe = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
         # Post pages show a post's text and results: a forwarded email should not open
         # them for ever. Unsubscribe links never expire, so old emails can always opt out.
-        self._post = URLSafeTimedSerializer(secret, salt=_POST_SALT)
+        self._post = URLSafeTimedSerializer(
+            secret, salt=_POST_SALT, signer=_clocked(now or _wall_clock)
+        )
         self._confirm = URLSafeSerializer(secret, salt=_CONFIRM_SALT)
         self.public_url = public_url.rstrip("/")
 
@@ -126,6 +142,20 @@ class LinkSigner:
     def confirm_url(self, request_id: int, member_id: int, workspace_id: int, address: str) -> str:
         token = self.confirm_token(request_id, member_id, workspace_id, address)
         return f"{self.public_url}/email/confirm/{token}"
+
+
+def _wall_clock() -> float:
+    return time.time()
+
+
+def _clocked(now: Callable[[], float]) -> type[TimestampSigner]:
+    """itsdangerous' timestamp signer, telling the time by ``now``."""
+
+    class Clocked(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now())
+
+    return Clocked
 
 
 def _load(

@@ -115,6 +115,21 @@ def _typed(r: rq.Request) -> Typed:  # noqa: PLR0911, PLR0912 - one branch per r
             )
         case rq.Comments():
             return Typed(("comment", "list")).number("post", r.post)
+        case rq.CommentEdit():
+            return Typed(("comment", "edit")).number("comment", r.comment).text("text", r.text)
+        case rq.CommentDelete():
+            return Typed(("comment", "delete")).number("comment", r.comment)
+        case rq.React():
+            return Typed(("comment", "react")).number("comment", r.comment).text("emoji", r.emoji)
+        case rq.Inbox():
+            return (
+                Typed(("inbox", "show"))
+                .text("status", r.status)
+                .text("category", r.category)
+                .text("since", r.since)
+            )
+        case rq.Read() | rq.Archive():
+            return Typed(("inbox", type(r).__name__.lower())).text("which", str(r.target))
         case rq.Accounts():
             return (
                 Typed(("accounts", r.action))
@@ -128,6 +143,14 @@ def _typed(r: rq.Request) -> Typed:  # noqa: PLR0911, PLR0912 - one branch per r
             return Typed(("settings", "email")).text("address", r.email)
         case rq.Settings() if r.approvals is not None:
             return Typed(("settings", "approvals")).text("state", "on" if r.approvals else "off")
+        case rq.Settings() if r.timezone is not None:
+            return Typed(("settings", "timezone")).text("zone", r.timezone)
+        case rq.Settings() if r.limit is not None:
+            return Typed(("settings", "limit")).text("posts", str(r.limit))
+        case rq.Settings() if r.notifications is not None:
+            return Typed(("settings", "notifications")).text("change", " ".join(r.notifications))
+        case rq.Settings():
+            return Typed(("settings", "show"))
         case rq.Members() if r.action in ("invite", "role", "remove"):
             found = _USER.match(r.user or "")
             assert found, f"a person on Discord is a mention: {r.user!r}"
