@@ -123,6 +123,10 @@ class RoleGrantRepository(Protocol):
 class AccountRepository(Protocol):
     async def add(self, account: SocialAccount) -> SocialAccount: ...
     async def get(self, account_id: int) -> SocialAccount | None: ...
+    async def get_many(self, account_ids: Collection[int]) -> dict[int, SocialAccount]:
+        """The accounts that exist among ``account_ids``, by id."""
+        ...
+
     async def by_name(self, workspace_id: int, name: str) -> SocialAccount | None: ...
     async def list(self, workspace_id: int) -> list[SocialAccount]: ...
     async def update(self, account: SocialAccount) -> None: ...
@@ -223,6 +227,17 @@ class PostRepository(Protocol):
         """
         ...
 
+    async def lock_many(self, post_ids: Sequence[int]) -> list[Post]:
+        """``lock`` for several posts at once, locked in id order (two workers locking
+        overlapping sets never deadlock); posts that do not exist are left out."""
+        ...
+
+    async def compare_and_set_many(self, posts: Sequence[Post]) -> bool:
+        """``compare_and_set`` for several posts in one round trip: True (and every
+        version bumped) only when each stored version matched; on False the caller
+        must not commit."""
+        ...
+
     async def save(self, post: Post) -> bool:
         """Write the post, its labels and entries if none changed since it was loaded.
 
@@ -285,6 +300,20 @@ class EntryRepository(Protocol):
         """
         ...
 
+    async def claim_many(
+        self, entries: Sequence[PlatformEntry], now: datetime, lease_until: datetime, owner: str
+    ) -> list[PlatformEntry]:
+        """Claim, in one statement, those of ``entries`` still ready at ``now``: each
+        becomes publishing under a lease held by ``owner``, its attempts counted. The
+        claimed ones are returned, updated in memory to their stored state; another
+        worker's claim that committed first leaves an entry out."""
+        ...
+
+    async def write_many(self, entries: Sequence[PlatformEntry]) -> bool:
+        """``compare_and_set`` for several entries: True (and every version bumped)
+        only when each stored version matched; on False the caller must not commit."""
+        ...
+
     async def stale_publishing(
         self, now: datetime, limit: int, gone_owners: Collection[str] = ()
     ) -> list[PlatformEntry]:
@@ -299,6 +328,10 @@ class EntryRepository(Protocol):
 
 class EventRepository(Protocol):
     async def add(self, event: DomainEvent) -> DomainEvent: ...
+    async def add_many(self, events: Sequence[DomainEvent]) -> None:
+        """Add several events in one round trip (their ids are not read back)."""
+        ...
+
     async def after(self, event_id: int, limit: int) -> Sequence[DomainEvent]:
         """Events with an id above ``event_id``, oldest first."""
         ...

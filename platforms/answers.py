@@ -73,7 +73,7 @@ class JsonHttp:
         if token:
             sent["Authorization"] = f"Bearer {token}"
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = client_session(self._timeout)
         async with self._session.request(
             method, url, json=payload, data=data, headers=sent, allow_redirects=False
         ) as response:
@@ -83,3 +83,10 @@ class JsonHttp:
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def client_session(timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    """A session without aiohttp's own cap of 100 connections: the publisher's
+    concurrency already bounds the requests in flight, and a lower hidden cap would
+    quietly make it the limit instead."""
+    return aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0))

@@ -54,7 +54,7 @@ from core.ports import (
 )
 from core.text_length import grapheme_length
 from platforms.addresses import check_api_base
-from platforms.answers import json_object
+from platforms.answers import client_session, json_object
 from platforms.bluesky_facets import MAX_GRAPHEMES, facets
 from platforms.waits import retry_after
 
@@ -657,7 +657,7 @@ class BlueskyClient:
         if content_type:
             headers["Content-Type"] = content_type
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=self._timeout)
+            self._http = client_session(self._timeout)
         try:
             async with self._http.request(
                 method,

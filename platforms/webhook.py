@@ -28,6 +28,7 @@ from core.ports import (
     TransientPlatformError,
 )
 from platforms.addresses import refuse_inward_url
+from platforms.answers import client_session
 from platforms.waits import retry_after
 
 TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -62,7 +63,7 @@ class WebhookClient:
         )
         headers = self._headers(request, body)
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+            self._session = client_session(TIMEOUT)
         try:
             async with self._session.post(url, data=body.encode(), headers=headers) as answer:
                 text = await answer.text()

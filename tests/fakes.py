@@ -213,6 +213,9 @@ class FakeAccounts(_Repo):
     async def get(self, account_id: int) -> SocialAccount | None:
         return _c(self.s.accounts.get(account_id))
 
+    async def get_many(self, account_ids: Collection[int]) -> dict[int, SocialAccount]:
+        return {i: _c(self.s.accounts[i]) for i in account_ids if i in self.s.accounts}
+
     async def by_name(self, workspace_id: int, name: str) -> SocialAccount | None:
         found = (
             a
@@ -395,6 +398,15 @@ class FakePosts(_Repo):
     async def lock(self, post_id: int) -> Post | None:
         return await self.get(post_id)
 
+    async def lock_many(self, post_ids: Sequence[int]) -> list[Post]:
+        return [_c(self.s.posts[i]) for i in sorted(set(post_ids)) if i in self.s.posts]
+
+    async def compare_and_set_many(self, posts: Sequence[Post]) -> bool:
+        for post in posts:
+            if not await self.compare_and_set(post):
+                return False  # the caller rolls back what was written
+        return True
+
     async def save(self, post: Post) -> bool:
         stored = self.s.posts.get(post.id)
         if stored is None or stored.version != post.version:
@@ -517,6 +529,28 @@ class FakeEntries(_Repo):
                 return True
         return False
 
+    async def claim_many(
+        self, entries: Sequence[PlatformEntry], now: datetime, lease_until: datetime, owner: str
+    ) -> list[PlatformEntry]:
+        stored = {e.id: e for e in self._all()}
+        claimed = []
+        for entry in entries:
+            current = stored.get(entry.id)
+            if current is None or not current.ready(now):
+                continue
+            current.move(EntryStatus.PUBLISHING)
+            current.attempts += 1
+            current.version += 1
+            current.lease_until, current.lease_owner, current.not_before = lease_until, owner, None
+            claimed.append(_c(current))
+        return claimed
+
+    async def write_many(self, entries: Sequence[PlatformEntry]) -> bool:
+        for entry in entries:
+            if not await self.compare_and_set(entry):
+                return False  # the caller rolls back what was written
+        return True
+
     async def stale_publishing(
         self, now: datetime, limit: int, gone_owners: Collection[str] = ()
     ) -> list[PlatformEntry]:
@@ -540,6 +574,10 @@ class FakeEvents(_Repo):
         event.id = len(self.s.events) + 1
         self.s.events.append(_c(event))
         return event
+
+    async def add_many(self, events: Sequence[DomainEvent]) -> None:
+        for event in events:
+            await self.add(event)
 
     async def after(self, event_id: int, limit: int) -> Sequence[DomainEvent]:
         return [_c(e) for e in self.s.events if e.id > event_id][:limit]

@@ -1,7 +1,6 @@
 """The minute tick: claim what is due, recover what was interrupted, publish."""
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.observe import NO_METER, Meter
@@ -54,38 +53,44 @@ class Ticker:
         if self._probe is not None and not await self._probe.work_waiting(self._clock.now()):
             self._meter.count("posts_claimed", 0)
             return TickReport(0, 0, 0)
-        started: dict[int, asyncio.Task[None]] = {}
-        claimed = await self._claim_every_due_post(started)
+        runs: list[asyncio.Task[None]] = []
+        claimed, posts = await self._claim_every_due_post(runs)
         recovered = await recover_interrupted(
             self._uow, self._clock, self._publisher.lease, self._publisher.liveness
         )
         async with self._uow() as uow:
             ready = await uow.posts.with_pending_entries(self._clock.now(), PENDING_PER_TICK)
-        self._start(started, ready)
-        await asyncio.gather(*started.values())
-        report = TickReport(claimed, recovered, len(started))
+        leftover = [post_id for post_id in ready if post_id not in posts]
+        if leftover:
+            runs.append(asyncio.create_task(self._publisher.publish_posts(leftover)))
+        await asyncio.gather(*runs)
+        report = TickReport(claimed, recovered, len(posts) + len(leftover))
         self._meter.count("posts_claimed", report.claimed)
         return report
 
-    async def _claim_every_due_post(self, started: dict[int, "asyncio.Task[None]"]) -> int:
+    async def _claim_every_due_post(self, runs: list["asyncio.Task[None]"]) -> tuple[int, set[int]]:
         """Claim in batches until none is left, each batch publishing while the next is
         claimed: however many are due, every one starts within its minute, as fast as
-        the publisher's concurrency lets it."""
+        the publisher's concurrency lets it. A batch is claimed only when the publisher
+        has room, so the posts this worker cannot send soon stay due for other workers.
+
+        A batch's entries are leased in the same transaction that claims its posts.
+        """
         claimed = 0
+        posts: set[int] = set()
         first = True
         while True:
+            await self._publisher.wait_for_room()
             async with self._uow() as uow:
                 batch = await uow.posts.claim_due(self._clock.now(), self._batch)
+                work = await self._publisher.claim(uow, batch)
                 if first:
                     await note_overdue_reviews(uow, self._clock.now())
                 await uow.commit()
             first = False
             claimed += len(batch)
-            self._start(started, batch)
+            posts.update(batch)
+            if work.jobs:
+                runs.append(self._publisher.start(work.jobs))
             if len(batch) < self._batch:
-                return claimed
-
-    def _start(self, started: dict[int, "asyncio.Task[None]"], post_ids: Sequence[int]) -> None:
-        for post_id in post_ids:
-            if post_id not in started:
-                started[post_id] = asyncio.create_task(self._publisher.publish_post(post_id))
+                return claimed, posts

@@ -1,9 +1,9 @@
 """Helpers shared by the repositories."""
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,3 +44,36 @@ def insert_with_conflicts(
 def skip_locked(session: AsyncSession) -> bool:
     """Whether row locks with ``SKIP LOCKED`` exist; SQLite has one writer at a time."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+async def write_versioned(
+    session: AsyncSession, table: type[Base], rows: Sequence[tuple[int, int, dict[str, Any]]]
+) -> bool:
+    """``UPDATE … SET …, version = version + 1 WHERE id = … AND version = …`` for many
+    rows in one executemany, each ``(id, version read, values)``.
+
+    True when every row matched. asyncpg reports no row count for an executemany, so
+    the versions are read back instead: each must be one past the one read (the caller
+    holds the rows' locks, so nobody else moved them in between).
+    """
+    if not rows:
+        return True
+    target = table_of(table)
+    columns = target.c
+    stmt = (
+        update(target)
+        .where(columns.id == bindparam("row_id"), columns.version == bindparam("row_version"))
+        .values(version=columns.version + 1)
+    )
+    await session.execute(
+        stmt, [{"row_id": id_, "row_version": version, **values} for id_, version, values in rows]
+    )
+    read_back = select(columns.id, columns.version).where(columns.id.in_([r[0] for r in rows]))
+    written = {id_: version for id_, version in await session.execute(read_back)}
+    return all(written.get(id_) == version + 1 for id_, version, _ in rows)
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Core table behind a mapped class, for executemany statements that need no
+    ORM (the ORM's bulk paths cost more per row than the rows themselves)."""
+    return cast(Table, row.__table__)

@@ -1,7 +1,7 @@
 """Connected social accounts; credentials are encrypted on the way in, decrypted out."""
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import Select, Update, delete, func, insert, or_, select, update
@@ -31,6 +31,13 @@ class SqlAccountRepository:
 
     async def get(self, account_id: int) -> SocialAccount | None:
         return await self._one(select(SocialAccountRow).where(SocialAccountRow.id == account_id))
+
+    async def get_many(self, account_ids: Collection[int]) -> dict[int, SocialAccount]:
+        if not account_ids:
+            return {}
+        stmt = select(SocialAccountRow).where(SocialAccountRow.id.in_(sorted(set(account_ids))))
+        rows = await fresh_rows(self._session, stmt)
+        return {row.id: account_from_row(row, self._cipher) for row in rows}
 
     async def by_name(self, workspace_id: int, name: str) -> SocialAccount | None:
         """Names compare case-insensitively, as people type them."""

@@ -1,6 +1,6 @@
-"""Platform entries: claimed and finished one by one with a version check."""
+"""Platform entries: claimed and finished under a version check, one or many at once."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, or_, select, update
@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.posts import PlatformEntry
 from core.states import EntryStatus
 from storage.mapping import entry_from_row, entry_values
-from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows
+from storage.repositories._common import NO_SYNC, fresh_row, fresh_rows, write_versioned
 from storage.tables import PlatformEntryRow
 
 
@@ -30,6 +30,55 @@ class SqlEntryRepository:
         if not await write_entry(self._session, entry):
             return False
         entry.version += 1
+        return True
+
+    async def claim_many(
+        self, entries: Sequence[PlatformEntry], now: datetime, lease_until: datetime, owner: str
+    ) -> list[PlatformEntry]:
+        """One ``UPDATE … WHERE id IN (…) AND <still ready> RETURNING …``: an entry
+        another worker claimed meanwhile no longer matches and is left out."""
+        if not entries:
+            return []
+        stmt = (
+            update(PlatformEntryRow)
+            .where(
+                PlatformEntryRow.id.in_([e.id for e in entries]),
+                PlatformEntryRow.enabled.is_(True),
+                PlatformEntryRow.status == EntryStatus.PENDING.value,
+                or_(PlatformEntryRow.not_before.is_(None), PlatformEntryRow.not_before <= now),
+            )
+            .values(
+                status=EntryStatus.PUBLISHING.value,
+                attempts=PlatformEntryRow.attempts + 1,
+                lease_until=lease_until,
+                lease_owner=owner,
+                not_before=None,
+                version=PlatformEntryRow.version + 1,
+            )
+            .returning(PlatformEntryRow.id, PlatformEntryRow.version, PlatformEntryRow.attempts)
+            .execution_options(**NO_SYNC)
+        )
+        stored = {
+            id_: (version, attempts) for id_, version, attempts in await self._session.execute(stmt)
+        }
+        claimed = []
+        for entry in entries:
+            if entry.id not in stored:
+                continue
+            entry.move(EntryStatus.PUBLISHING)
+            entry.version, entry.attempts = stored[entry.id]
+            entry.lease_until = lease_until
+            entry.lease_owner = owner
+            entry.not_before = None
+            claimed.append(entry)
+        return claimed
+
+    async def write_many(self, entries: Sequence[PlatformEntry]) -> bool:
+        rows = [(entry.id, entry.version, entry_values(entry)) for entry in entries]
+        if not await write_versioned(self._session, PlatformEntryRow, rows):
+            return False
+        for entry in entries:
+            entry.version += 1
         return True
 
     async def stale_publishing(

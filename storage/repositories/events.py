@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import DomainEvent
 from storage.mapping import event_from_row, event_values
-from storage.repositories._common import NO_SYNC, fresh_rows
+from storage.repositories._common import NO_SYNC, fresh_rows, table_of
 from storage.tables import DomainEventRow
 
 
@@ -20,6 +20,12 @@ class SqlEventRepository:
         stmt = insert(DomainEventRow).values(**event_values(event)).returning(DomainEventRow.id)
         event.id = (await self._session.execute(stmt)).scalar_one()
         return event
+
+    async def add_many(self, events: Sequence[DomainEvent]) -> None:
+        if events:
+            await self._session.execute(
+                insert(table_of(DomainEventRow)), [event_values(event) for event in events]
+            )
 
     async def after(self, event_id: int, limit: int) -> Sequence[DomainEvent]:
         """Events with an id above ``event_id``, oldest first."""

@@ -12,7 +12,7 @@ from core.ports import PostFilter
 from core.posts import PlatformEntry, Post
 from core.states import PostStatus, ReviewState
 from storage.mapping import entry_from_row, post_from_row, post_values
-from storage.repositories._common import NO_SYNC, fresh_rows, skip_locked
+from storage.repositories._common import NO_SYNC, fresh_rows, skip_locked, write_versioned
 from storage.repositories.entries import insert_entry, write_entry
 from storage.repositories.labels import set_post_labels
 from storage.repositories.post_queries import (
@@ -62,6 +62,27 @@ class SqlPostRepository:
         holds the database's write lock.
         """
         return await self._first(select(PostRow).where(PostRow.id == post_id).with_for_update())
+
+    async def lock_many(self, post_ids: Sequence[int]) -> builtins.list[Post]:
+        """``SELECT … WHERE id IN (…) ORDER BY id FOR UPDATE``: in id order, so two
+        workers locking overlapping sets queue instead of deadlocking."""
+        if not post_ids:
+            return []
+        stmt = (
+            select(PostRow)
+            .where(PostRow.id.in_(sorted(set(post_ids))))
+            .order_by(PostRow.id)
+            .with_for_update()
+        )
+        return await self._load(stmt)
+
+    async def compare_and_set_many(self, posts: Sequence[Post]) -> bool:
+        rows = [(post.id, post.version, post_values(post)) for post in posts]
+        if not await write_versioned(self._session, PostRow, rows):
+            return False
+        for post in posts:
+            post.version += 1
+        return True
 
     async def save(self, post: Post) -> bool:
         """Write the post, its labels and entries if none changed since it was loaded.
