@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from core.accounts import PLATFORMS
 from core.events import DomainEvent, EventKind
-from core.ports import Clock, ProcessLiveness, UnitOfWorkFactory
+from core.ports import Clock, ProcessLiveness, UnitOfWork, UnitOfWorkFactory
+from core.posts import Post
 from core.scheduling.publisher import record_entry_failed, settle
 from core.states import EntryStatus, PostStatus
 from core.timeparse import show_time
@@ -65,49 +66,74 @@ async def recover_interrupted(
     return recovered
 
 
+MISSED_PER_BATCH = 200
+
+
 async def fail_missed(uow_factory: UnitOfWorkFactory, clock: Clock, grace: timedelta) -> int:
     """At start-up: posts overdue by more than ``grace`` fail as missed; the rest publish.
 
     Publishing hours late could be worse than not at all (a "starts in 10 minutes"
-    post), so the owner is told instead and can reschedule or retry.
+    post), so the owner is told instead and can reschedule or retry. Read in batches
+    until none is left: a post past the first batch must not slip through to the
+    catch-up tick and go out hours late.
     """
     now = clock.now()
     cutoff = now - grace
-    async with uow_factory() as uow:
-        overdue = await uow.posts.overdue(cutoff, limit=1000)
     missed = 0
-    for candidate in overdue:
+    conflicts = 0
+    while conflicts < 3:
         async with uow_factory() as uow:
-            post = await uow.posts.lock(candidate.id)
-            if (
-                post is None
-                or post.status is not PostStatus.SCHEDULED
-                or post.scheduled_at is None
-                or post.scheduled_at >= cutoff
-            ):
-                continue
-            reason = _missed_reason(post.scheduled_at)
-            for entry in post.enabled_entries:
-                if entry.status is EntryStatus.PENDING:
-                    entry.move(EntryStatus.FAILED)
-                    entry.error_message = reason
-            post.move(PostStatus.FAILED)
-            post.finished_at = now
-            post.updated_at = now
-            if not await uow.posts.save(post):
-                continue
-            await uow.events.add(
-                DomainEvent(
-                    EventKind.POST_MISSED,
-                    post.workspace_id,
-                    now,
-                    post_id=post.id,
-                    payload={**post.snapshot(), "status": "failed", "reason": reason},
-                )
-            )
+            overdue = await uow.posts.overdue(cutoff, limit=MISSED_PER_BATCH)
+            if not overdue:
+                return missed
+            try:
+                failed = [
+                    post
+                    for post in await uow.posts.lock_many([p.id for p in overdue])
+                    if await _fail_as_missed(uow, post, cutoff, now)
+                ]
+            except _Changed:
+                conflicts += 1
+                continue  # rolled back: read the batch again
             await uow.commit()
-            missed += 1
+            missed += len(failed)
+    log.warning("missed posts left scheduled: they kept changing while read")
     return missed
+
+
+async def _fail_as_missed(uow: UnitOfWork, post: Post, cutoff: datetime, now: datetime) -> bool:
+    if (
+        post.status is not PostStatus.SCHEDULED
+        or post.scheduled_at is None
+        or post.scheduled_at >= cutoff
+    ):
+        return False
+    reason = _missed_reason(post.scheduled_at)
+    for entry in post.enabled_entries:
+        if entry.status is EntryStatus.PENDING:
+            entry.move(EntryStatus.FAILED)
+            entry.error_message = reason
+    post.move(PostStatus.FAILED)
+    post.finished_at = now
+    post.updated_at = now
+    if not await uow.posts.save(post):
+        # Changed since it was read (an edit committed first): the write is partial,
+        # so the whole batch is rolled back and read again.
+        raise _Changed
+    await uow.events.add(
+        DomainEvent(
+            EventKind.POST_MISSED,
+            post.workspace_id,
+            now,
+            post_id=post.id,
+            payload={**post.snapshot(), "status": "failed", "reason": reason},
+        )
+    )
+    return True
+
+
+class _Changed(Exception):
+    """A post changed between being read and written; its batch is read again."""
 
 
 def _resendable(platform: str, started: datetime, now: datetime) -> bool:

@@ -13,6 +13,7 @@ from core.clock import ManualClock
 from core.events import EventKind
 from core.ports import AuthPlatformError, PermanentPlatformError
 from core.roles import Role
+from core.scheduling import recovery
 from core.scheduling.publisher import Publisher
 from core.scheduling.recovery import INTERRUPTED, fail_missed
 from core.scheduling.sending import RetryPolicy
@@ -178,6 +179,27 @@ async def test_missed_posts_fail_beyond_the_grace(bench: Bench) -> None:
     assert await fail_missed(bench.uow, bench.clock, timedelta(minutes=15)) == 1
     assert (await bench.status(late))[0] is PostStatus.FAILED
     assert len(await bench.events(EventKind.POST_MISSED)) == 1
+
+
+async def test_every_missed_post_fails_however_many_batches_they_fill(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read in batches until none is left: a post beyond the first batch once slipped
+    through to the catch-up tick and went out hours late."""
+    monkeypatch.setattr(recovery, "MISSED_PER_BATCH", 2)
+    late = [await bench.schedule(f"late {i}") for i in range(5)]
+    bench.clock.advance(timedelta(minutes=40))
+    recent = await bench.schedule("recent")
+    async with bench.uow() as uow:
+        post = await uow.posts.by_number(bench.owner.workspace_id, recent)
+        assert post is not None
+        post.scheduled_at = bench.clock.now() - timedelta(minutes=5)
+        assert await uow.posts.save(post)
+        await uow.commit()
+    assert await fail_missed(bench.uow, bench.clock, timedelta(minutes=15)) == 5
+    assert {(await bench.status(n))[0] for n in late} == {PostStatus.FAILED}
+    assert (await bench.status(recent))[0] is PostStatus.SCHEDULED
+    assert len(await bench.events(EventKind.POST_MISSED)) == 5
 
 
 async def test_racing_workers_publish_each_entry_exactly_once(
