@@ -47,6 +47,10 @@ DEFAULT_RETRY = RetryPolicy()
 RATE_LIMIT_WAIT = timedelta(minutes=15)
 # An entry waits out rate limits for at most this long after its post was claimed.
 LONGEST_RATE_WAIT = timedelta(hours=26)
+# Sends in flight per worker. Publishing is waiting on platforms, not computing: a
+# thousand posts due at 09:00 should all start within the minute; each account's own
+# rate limit (RateLimits) keeps any one platform from being flooded.
+CONCURRENCY = 256
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class Publisher:
         platforms: PlatformDirectory,
         clock: Clock,
         *,
-        concurrency: int = 8,
+        concurrency: int = CONCURRENCY,
         lease: timedelta = timedelta(minutes=10),
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Sleep = asyncio.sleep,
