@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
-from bot.email.links import BadLink, LinkSigner
+from bot.email.links import BadLink, ExpiredLink, LinkSigner
 from bot.email.templating import environment
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.notifications.types import Category
@@ -139,8 +139,8 @@ class _Pages:
     async def confirm_unsubscribe(self, request: web.Request) -> web.Response:
         try:
             asked = self._links.read_unsubscribe_token(request.match_info["token"])
-        except BadLink:
-            return _bad_link()
+        except BadLink as bad:
+            return _bad_link(bad)
         question = f"Stop email about {_kinds(asked.categories)}?"
         return page("page_unsubscribe.html.j2", {"question": question})
 
@@ -149,8 +149,8 @@ class _Pages:
         do the same: the signed token is the authority, the body adds nothing."""
         try:
             asked = self._links.read_unsubscribe_token(request.match_info["token"])
-        except BadLink:
-            return _bad_link()
+        except BadLink as bad:
+            return _bad_link(bad)
         try:
             await unsubscribe(self._services, asked.member_id, asked.categories)
         except NotFound as missing:
@@ -168,8 +168,8 @@ class _Pages:
     async def post(self, request: web.Request) -> web.Response:
         try:
             ref = self._links.read_post_token(request.match_info["token"])
-        except BadLink:
-            return _bad_link()
+        except BadLink as bad:
+            return _bad_link(bad)
         try:
             details = await post_for_link(self._services, ref.workspace_id, ref.number)
         except (NotFound, ValidationFailed):
@@ -306,7 +306,9 @@ def problem_page(status: int, heading: str, message: str) -> web.Response:
     return page("page_problem.html.j2", {"heading": heading, "message": message}, status=status)
 
 
-def _bad_link() -> web.Response:
+def _bad_link(bad: BadLink | None = None) -> web.Response:
+    if isinstance(bad, ExpiredLink):
+        return problem_page(410, "This link has expired", str(bad))
     return problem_page(
         400,
         "This link does not work",

@@ -2,8 +2,11 @@
 
 The signature is the reader's authority (no login on the web side), so the tokens are
 signed with the secret key, each kind with its own salt: a post token can never pass
-as an unsubscribe token. They carry ids only, never anything secret, and do not
-expire: an unsubscribe link in a year-old email must still work.
+as an unsubscribe token. They carry ids only, never anything secret. Post and
+unsubscribe links expire, counted on the bot's clock: a post link after 30 days (a
+forwarded email should not show a post for ever), an unsubscribe link after 180 — far
+past the 30 days the CAN-SPAM Act asks an opt-out to keep working, and the page of an
+expired one says how to turn email off from chat.
 
 An address confirmation link names the request (its inbox notice), the member, the
 workspace and the new address; it lasts 24 hours and works once, which the core checks
@@ -30,10 +33,21 @@ _POST_SALT = "trypost.email.post"
 _CONFIRM_SALT = "trypost.email.confirm"
 # How long a post link in an email keeps opening the post page.
 POST_LINK_DAYS = 30
+# How long an unsubscribe link keeps working.
+UNSUBSCRIBE_LINK_DAYS = 180
+_UNSUBSCRIBE_EXPIRED = (
+    "This unsubscribe link has expired. To stop email, type "
+    "`/trypost settings notifications email off` in chat."
+)
+_POST_EXPIRED = "This link has expired; open the post from chat instead."
 
 
 class BadLink(Exception):
     """A token that is forged, damaged or of the wrong kind."""
+
+
+class ExpiredLink(BadLink):
+    """A genuine token past its lifetime; its message says what to do instead."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +91,9 @@ class LinkSigner:
         if not keys or not all(keys):
             raise ValueError("a secret key is required to sign links")
         secret = keys
-        self._unsubscribe = URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
-        # Post pages show a post's text and results: a forwarded email should not open
-        # them for ever. Unsubscribe links never expire, so old emails can always opt out.
-        self._post = URLSafeTimedSerializer(
-            secret, salt=_POST_SALT, signer=_clocked(now or _wall_clock)
-        )
+        signer = _clocked(now or _wall_clock)
+        self._unsubscribe = URLSafeTimedSerializer(secret, salt=_UNSUBSCRIBE_SALT, signer=signer)
+        self._post = URLSafeTimedSerializer(secret, salt=_POST_SALT, signer=signer)
         self._confirm = URLSafeSerializer(secret, salt=_CONFIRM_SALT)
         self.public_url = public_url.rstrip("/")
 
@@ -93,7 +104,12 @@ class LinkSigner:
         return str(self._unsubscribe.dumps({"m": member_id, "c": chosen}))
 
     def read_unsubscribe_token(self, token: str) -> UnsubscribeRequest:
-        data = _load(self._unsubscribe, token)
+        data = _load(
+            self._unsubscribe,
+            token,
+            max_age=UNSUBSCRIBE_LINK_DAYS * 86400,
+            expired=_UNSUBSCRIBE_EXPIRED,
+        )
         member_id, chosen = data.get("m"), data.get("c")
         if not isinstance(member_id, int) or not (chosen is None or isinstance(chosen, list)):
             raise BadLink("This unsubscribe link is not one of ours.")
@@ -112,7 +128,7 @@ class LinkSigner:
         return str(self._post.dumps({"w": workspace_id, "n": number}))
 
     def read_post_token(self, token: str) -> PostRef:
-        data = _load(self._post, token, max_age=POST_LINK_DAYS * 86400)
+        data = _load(self._post, token, max_age=POST_LINK_DAYS * 86400, expired=_POST_EXPIRED)
         workspace_id, number = data.get("w"), data.get("n")
         if not isinstance(workspace_id, int) or not isinstance(number, int):
             raise BadLink("This post link is not one of ours.")
@@ -163,6 +179,7 @@ def _load(
     token: str,
     *,
     max_age: int | None = None,
+    expired: str = _POST_EXPIRED,
 ) -> dict[str, Any]:
     try:
         if isinstance(serializer, URLSafeTimedSerializer):
@@ -170,7 +187,7 @@ def _load(
         else:
             data = serializer.loads(token)
     except SignatureExpired:
-        raise BadLink("This link has expired; open the post from chat instead.") from None
+        raise ExpiredLink(expired) from None
     except BadData:
         raise BadLink("This link is damaged or was not made by this trypost.") from None
     if not isinstance(data, dict):

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from bot.app import App, build_app
 from bot.commands.dispatch import Context, dispatch
 from bot.commands.grammar import parse
-from bot.email.links import POST_LINK_DAYS, LinkSigner
+from bot.email.links import POST_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS, LinkSigner
 from bot.settings import Settings
 from core.clock import ManualClock
 from core.connecting import STATE_LIFETIME
@@ -115,7 +115,8 @@ async def test_a_post_link_stops_opening_after_its_days_on_the_bots_clock(
     assert status == 200 and "ACME secret plans" in page, "within its days"
     served.clock.advance(timedelta(minutes=2))
     status, page = await _get(served, path)
-    assert status == 400 and "secret plans" not in page, "past its days"
+    assert status == 410 and "secret plans" not in page, "past its days"
+    assert "open the post from chat" in page
 
 
 async def _email_off(served: Served, member_id: int) -> bool:
@@ -141,11 +142,17 @@ async def test_an_unsubscribe_link_cannot_be_forged_or_turned_on_someone_else(
     assert not await _email_off(served, served.globex.member_id), "nobody was unsubscribed"
     assert not await _email_off(served, served.acme.member_id)
 
-    # Unsubscribe links do not expire, by design (bot/email/links.py): an opt-out in a
-    # year-old email must still work (RFC 8058, CAN-SPAM). They only ever turn email off.
-    served.clock.advance(timedelta(days=400))
+    # Unsubscribe links last 180 days on the bot's clock (CAN-SPAM asks 30), then the
+    # page says how to turn email off from chat, and changes nothing.
+    served.clock.advance(timedelta(days=UNSUBSCRIBE_LINK_DAYS, minutes=1))
     response = await served.http.post(f"/unsubscribe/{mine}")
-    assert response.status == 200
+    assert response.status == 410
+    assert "settings notifications email off" in await response.text()
+    assert not await _email_off(served, served.acme.member_id)
+    fresh = links.unsubscribe_token(served.acme.member_id, None)
+    served.clock.advance(timedelta(days=UNSUBSCRIBE_LINK_DAYS) - timedelta(minutes=1))
+    response = await served.http.post(f"/unsubscribe/{fresh}")
+    assert response.status == 200, "within its days"
     assert await _email_off(served, served.acme.member_id)
     assert not await _email_off(served, served.globex.member_id)
 
