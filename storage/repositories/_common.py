@@ -49,28 +49,31 @@ def skip_locked(session: AsyncSession) -> bool:
 async def write_versioned(
     session: AsyncSession, table: type[Base], rows: Sequence[tuple[int, int, dict[str, Any]]]
 ) -> bool:
-    """``UPDATE … SET …, version = version + 1 WHERE id = … AND version = …`` for many
-    rows in one executemany, each ``(id, version read, values)``.
+    """``UPDATE … SET …, version = version + 1 WHERE id = …`` for many rows in one
+    executemany, each ``(id, version read, values)``, if every stored version still
+    equals the one read; else nothing is written and the answer is False.
 
-    True when every row matched. asyncpg reports no row count for an executemany, so
-    the versions are read back instead: each must be one past the one read (the caller
-    holds the rows' locks, so nobody else moved them in between).
+    asyncpg reports no row count for an executemany, so the versions are checked first,
+    with the rows locked (``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already holds its
+    write lock): nobody can move them between the check and the write.
     """
     if not rows:
         return True
     target = table_of(table)
     columns = target.c
+    check = (
+        select(columns.id, columns.version)
+        .where(columns.id.in_([row_id for row_id, _, _ in rows]))
+        .with_for_update()
+    )
+    stored = {row_id: version for row_id, version in await session.execute(check)}
+    if any(stored.get(row_id) != version for row_id, version, _ in rows):
+        return False
     stmt = (
-        update(target)
-        .where(columns.id == bindparam("row_id"), columns.version == bindparam("row_version"))
-        .values(version=columns.version + 1)
+        update(target).where(columns.id == bindparam("row_id")).values(version=columns.version + 1)
     )
-    await session.execute(
-        stmt, [{"row_id": id_, "row_version": version, **values} for id_, version, values in rows]
-    )
-    read_back = select(columns.id, columns.version).where(columns.id.in_([r[0] for r in rows]))
-    written = {id_: version for id_, version in await session.execute(read_back)}
-    return all(written.get(id_) == version + 1 for id_, version, _ in rows)
+    await session.execute(stmt, [{"row_id": row_id, **values} for row_id, _, values in rows])
+    return True
 
 
 def table_of(row: type[Base]) -> Table:

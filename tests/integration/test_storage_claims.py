@@ -248,3 +248,76 @@ async def test_list_orders_posts_at_the_same_time_by_number(
         listed = await uow.posts.list(ws, PostFilter())
     assert [p.number for p in listed] == [1, 2, 3]
     assert [p.id for p in listed] == [p.id for p in posts]
+
+
+async def test_claim_many_leases_only_entries_still_ready(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """One statement claims a batch; an entry claimed (or put on hold) by another
+    transaction first is left out, and the claimed ones carry their stored state."""
+    ws = await _workspace(uow_factory)
+    held = NOW + timedelta(minutes=5)
+    (post,) = await _posts(
+        uow_factory,
+        ws,
+        _post(
+            S.PUBLISHING,
+            entries=[
+                _entry(EntryStatus.PENDING),
+                _entry(EntryStatus.PENDING),
+                _entry(EntryStatus.PENDING, not_before=held),
+                _entry(EntryStatus.PENDING),
+            ],
+        ),  # fmt: skip
+    )
+    async with uow_factory() as uow:
+        loaded = await uow.posts.get(post.id)
+        assert loaded is not None
+        first, second, waiting, _ = loaded.entries
+    async with uow_factory() as other:  # another worker takes the second one first
+        taken = await other.entries.get(second.id)
+        assert taken is not None
+        taken.move(EntryStatus.PUBLISHING)
+        assert await other.entries.compare_and_set(taken)
+        await other.commit()
+    lease = NOW + timedelta(minutes=10)
+    async with uow_factory() as uow:
+        claimed = await uow.entries.claim_many([first, second, waiting], NOW, lease, "me")
+        await uow.commit()
+    assert [e.id for e in claimed] == [first.id]
+    async with uow_factory() as uow:
+        stored = await uow.entries.get(first.id)
+    assert stored is not None and stored == claimed[0]
+    assert (stored.status, stored.attempts, stored.lease_owner) == (
+        EntryStatus.PUBLISHING, 1, "me"
+    )  # fmt: skip
+
+
+async def test_write_many_is_all_or_nothing_on_versions(uow_factory: SqlUnitOfWorkFactory) -> None:
+    ws = await _workspace(uow_factory)
+    entries = [_entry(EntryStatus.PUBLISHING), _entry(EntryStatus.PUBLISHING)]
+    (post,) = await _posts(uow_factory, ws, _post(S.PUBLISHING, entries=entries))
+    async with uow_factory() as uow:
+        loaded = await uow.posts.get(post.id)
+        assert loaded is not None
+    one, two = loaded.entries
+    for entry in (one, two):
+        entry.move(EntryStatus.PUBLISHED)
+    stale = PlatformEntry(**{**two.__dict__, "version": two.version - 1})
+    read = one.version
+    async with uow_factory() as uow:
+        assert not await uow.entries.write_many([one, stale])
+        await uow.commit()
+    assert one.version == read, "no version bumped in memory on failure"
+    async with uow_factory() as uow:
+        unchanged = await uow.posts.get(post.id)
+    assert unchanged is not None and unchanged.entries[0].status is EntryStatus.PUBLISHING
+    async with uow_factory() as uow:
+        assert await uow.entries.write_many([one, two])
+        await uow.commit()
+    async with uow_factory() as uow:
+        stored = await uow.posts.get(post.id)
+    assert stored is not None
+    assert [(e.status, e.version) for e in stored.entries] == [
+        (EntryStatus.PUBLISHED, one.version), (EntryStatus.PUBLISHED, two.version)
+    ]  # fmt: skip
