@@ -214,10 +214,12 @@ class Publisher:
             finally:
                 await self._sent_one()
             post = await self._finishing.submit((job.entry, outcome))
-            if post is not None:
+            if post is None:
+                return
+            if outcome.wait_until is None:  # a rate limit's wait is not an outcome yet
                 name = "published" if outcome.result is not None else "failed"
                 self._meter.count("entries", platform=job.entry.platform, outcome=name)
-                await report(post)
+            await report(post)
         except Exception:
             # One entry's bug must not stop its siblings; the lease recovers it.
             log.exception("entry job crashed", extra={"entry_id": job.entry.id})
