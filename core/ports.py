@@ -408,7 +408,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A fresh unit of work. ``read_only``: it only reads and never commits, so the
+        storage may serve it without a write lock (SQLite's one writer)."""
+        ...
 
 
 # --- platforms -------------------------------------------------------------------

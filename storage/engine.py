@@ -1,5 +1,6 @@
 """Engine creation for SQLite (aiosqlite, the default) and PostgreSQL (asyncpg)."""
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,43 @@ def create_engine_for(url: str | URL = DEFAULT_URL, **options: Any) -> AsyncEngi
     engine = create_async_engine(parsed, **options)
     _tune_sqlite(engine)
     return engine
+
+
+def create_read_engine(engine: AsyncEngine) -> AsyncEngine | None:
+    """For a SQLite file, an engine whose connections only read and run in the event
+    loop (``storage.inline_sqlite``): no thread hop per call, no write lock. Each
+    transaction is a plain (deferred) ``BEGIN``, one snapshot for all its reads. None
+    for other databases (and for ``:memory:``, which one connection holds).
+
+    Its connections close when ``engine`` is disposed.
+    """
+    from storage.inline_sqlite import InlineConnection, connect_reader
+
+    url = engine.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    assert database is not None
+    opened: weakref.WeakSet[InlineConnection] = weakref.WeakSet()
+
+    async def connect() -> InlineConnection:
+        connection = connect_reader(database)
+        opened.add(connection)
+        return connection
+
+    reader = create_async_engine(url, async_creator=connect)
+
+    @event.listens_for(reader.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine.sync_engine, "engine_disposed")
+    def _on_dispose(_engine: Any) -> None:
+        for connection in list(opened):
+            connection.stop()
+        reader.sync_engine.dispose(close=False)
+
+    return reader
 
 
 def keep_private(database: Path) -> None:

@@ -4,7 +4,7 @@ import asyncio
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.notifications.ports import (
     DeliveryRepository,
@@ -28,6 +28,7 @@ from core.ports import (
     WorkspaceRepository,
 )
 from storage.crypto import CredentialCipher
+from storage.engine import create_read_engine, session_factory
 from storage.repositories import (
     SqlAccountRepository,
     SqlDeliveryRepository,
@@ -51,16 +52,23 @@ GATE_TIMEOUT = 30.0
 
 class SqlUnitOfWork:
     """``async with factory() as uow: …; await uow.commit()``; leaving without commit
-    rolls back. The transaction begins at the first statement, not on entry."""
+    rolls back. The transaction begins at the first statement, not on entry.
+
+    A read-only one (``factory(read_only=True)``) cannot commit; on a SQLite file it
+    reads through the event loop's own connections (no write lock, no turn on the
+    gate) and a write through it fails."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         cipher: CredentialCipher,
         gate: asyncio.Lock | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self._session = sessions()
         self._gate = gate
+        self.read_only = read_only
         session = self._session
         self.workspaces: WorkspaceRepository = SqlWorkspaceRepository(session)
         self.members: MemberRepository = SqlMemberRepository(session)
@@ -102,6 +110,8 @@ class SqlUnitOfWork:
                 self._gate.release()
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         await self._session.commit()
 
     async def rollback(self) -> None:
@@ -123,9 +133,14 @@ class SqlUnitOfWorkFactory:
         # busy timeout.
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._gate = asyncio.Lock() if sqlite else None
+        # Reads on a SQLite file skip both the gate and aiosqlite's thread.
+        reader = create_read_engine(bind) if isinstance(bind, AsyncEngine) and sqlite else None
+        self._reads = session_factory(reader) if reader is not None else None
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._cipher, self._gate)
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if read_only and self._reads is not None:
+            return SqlUnitOfWork(self._reads, self._cipher, read_only=True)
+        return SqlUnitOfWork(self._sessions, self._cipher, self._gate, read_only=read_only)
 
 
 def _implements_ports(

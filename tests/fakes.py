@@ -750,9 +750,10 @@ class FakeUnitOfWork:
     Commits are serialised by the store's lock, like SQLite's single writer.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self.store = store
         self.working = store
+        self.read_only = read_only
         self.workspaces = FakeWorkspaces(self)
         self.members = FakeMembers(self)
         self.accounts = FakeAccounts(self)
@@ -789,6 +790,8 @@ class FakeUnitOfWork:
         self.store.lock.release()
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         for name in (
             "workspaces", "members", "accounts", "labels", "posts", "events", "counters",
             "processed", "notifications", "deliveries", "preferences", "comments",
@@ -803,8 +806,8 @@ class FakeUnitOfWorkFactory:
     def __init__(self) -> None:
         self.store = Store()
 
-    def __call__(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.store)
+    def __call__(self, *, read_only: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store, read_only=read_only)
 
 
 class RecordingPlatform:

@@ -31,6 +31,7 @@ from bot.commands.errors import ParseError
 from bot.commands.grammar import VERBS, parse
 from bot.commands.media import MediaIntake, links_only
 from bot.slack import composer, modals
+from bot.slack.ack_first import AckFirst
 from bot.slack.blocks import fallback_text, home_view, parse_action_id, to_blocks
 from bot.slack.fallbacks import STALE_BUTTON
 from bot.slack.home import home_for
@@ -78,10 +79,9 @@ class SlackListeners:
     # One HTTP session for every response_url post (bolt opens one per reply).
     _http: aiohttp.ClientSession | None = None
     _unread: UnreadCache = field(default_factory=UnreadCache)
-    # Commands worked on at once after their ack: the database takes one transaction at a
-    # time anyway, and fewer interleaved commands finish sooner, each, and leave the loop
-    # free to ack new ones. Publishing (now, retry) runs outside this bound.
-    _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
+    # Commands after their ack: a few at a time, and only once no other request waits
+    # for its ack (SlackEndpoint counts them). Publishing (now, retry) runs outside it.
+    lane: AckFirst = field(default_factory=AckFirst)
     # Comment / Reply / Request changes: buttons whose command needs words first.
     _modals: modals.Modals = field(init=False)
 
@@ -168,6 +168,7 @@ class SlackListeners:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
+        self.lane.acked()
         say = self.responder(body, client)
         async with _answering(say):
             text = _unescape(body.get("text") or "")
@@ -196,7 +197,7 @@ class SlackListeners:
             if isinstance(request, rq.Now | rq.Retry):
                 await self._live(say, request, ctx, clicked=False)
                 return
-            async with self._slots:
+            async with self.lane.work():
                 reply = await dispatch(request, ctx)
             await _say(say, reply)
 

@@ -22,6 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
 
+from bot.slack.ack_first import AckFirst
 from bot.slack.payloads import Malformed, nothing_to_do, shape_problem
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,13 @@ class SlackEndpoint:
         bolt_dispatch: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]],
         *,
         now: Callable[[], float] = time.time,
+        lane: AckFirst | None = None,
     ) -> None:
         self._secret = signing_secret.encode()
         self._dispatch = bolt_dispatch
         self._now = now
+        # Where requests awaiting their ack are counted (work after an ack waits on it).
+        self._lane = lane or AckFirst()
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -66,7 +70,9 @@ class SlackEndpoint:
             query=request.query_string,
             headers=dict(request.headers),
         )
-        return await to_aiohttp_response(await self._dispatch(bolt_request))
+        with self._lane.request():
+            answer = await self._dispatch(bolt_request)
+        return await to_aiohttp_response(answer)
 
     def signed(self, raw: bytes, request: web.Request) -> bool:
         return self.refusal(raw, request) is None

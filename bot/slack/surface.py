@@ -159,7 +159,9 @@ def build_slack(
     register_fallbacks(bolt, listeners.responder)
     # The presence cache ages with the bot's clock, so a simulated clock ages it too.
     chat = SlackChat(client_for, monotonic=lambda: services.clock.now().timestamp())
-    endpoint = SlackEndpoint(settings.slack_signing_secret.get_secret_value(), bolt.async_dispatch)
+    endpoint = SlackEndpoint(
+        settings.slack_signing_secret.get_secret_value(), bolt.async_dispatch, lane=listeners.lane
+    )
     return SlackSurface(bolt, chat, oauth=store is not None, listeners=listeners, endpoint=endpoint)
 
 

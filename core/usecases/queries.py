@@ -95,7 +95,7 @@ async def list_posts(
 ) -> PostList:
     if scope not in SCOPES:
         raise ValidationFailed(f"“{scope}” is not a list I keep; try {', '.join(SCOPES)}.")
-    async with svc.uow() as uow:
+    async with svc.uow(read_only=True) as uow:
         workspace, member = await load_actor(uow, actor, Action.READ)
         zone = member.zone(workspace)
         lower, upper = parse_range(start, end, zone, svc.clock.now(), prefer=LEANS[scope])
