@@ -202,11 +202,12 @@ def guild_of(interaction: discord.Interaction) -> str:
 def _asks_for_words(action: str, target: str) -> bool:
     """Comment / Reply / Request changes carry no words: the person writes them."""
     parts = target.split()
+    digits = modals.digits
     if action == "changes":
-        return len(parts) == 1 and parts[0].isdigit()
+        return len(parts) == 1 and digits(parts[0])
     if action == "comment":
-        return (len(parts) == 1 and parts[0].isdigit()) or (
-            len(parts) == 3 and parts[0].isdigit() and parts[1] == "reply" and parts[2].isdigit()
+        return (len(parts) == 1 and digits(parts[0])) or (
+            len(parts) == 3 and digits(parts[0]) and parts[1] == "reply" and digits(parts[2])
         )
     return False
 

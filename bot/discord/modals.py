@@ -36,9 +36,25 @@ def read_modal_id(custom_id: str) -> ModalId | None:
         return None
     kind, _, rest = custom_id[len(MODAL_PREFIX) :].partition(":")
     guild_id, _, target = rest.partition(":")
-    if kind not in _TITLES or not guild_id.isdigit():
+    if kind not in _TITLES or not digits(guild_id) or not _target_fits(kind, target):
         return None
     return ModalId(kind, guild_id, target)
+
+
+def digits(text: str) -> bool:
+    """ASCII digits only: ``"①".isdigit()`` holds, yet ``int("①")`` fails."""
+    return text.isascii() and text.isdigit()
+
+
+def _target_fits(kind: str, target: str) -> bool:
+    """What :func:`submitted` reads: a post (changes), a post or ``<post> reply <comment>``
+    (comment); the composer has none."""
+    if kind == CHANGES:
+        return digits(target)
+    if kind == COMMENT:
+        post, _, reply_to = target.partition(" reply ")
+        return digits(post) and (not reply_to or digits(reply_to))
+    return True
 
 
 def composer(

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 import yarl
@@ -42,6 +43,17 @@ INTENTS_HELP = (
     "discord presence is off: enable the Server Members and Presence intents of the "
     "application (Developer Portal → Bot → Privileged Gateway Intents); until then every "
     "member counts as away and gets email as well as DMs"
+)
+
+STALE_COMMAND = (
+    "Discord sent an older form of this command. Type it again (Discord may take a minute "
+    "to show the new one); `/trypost help` lists them."
+)
+# What discord.py raises when the command it got differs from the one registered.
+STALE_COMMAND_ERRORS = (
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+    app_commands.TransformerError,
 )
 
 
@@ -88,7 +100,7 @@ class DiscordSurface:
 
     def _wire(self, client: discord.Client) -> None:
         """The command tree and the events this surface answers, on ``client``."""
-        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+        tree: app_commands.CommandTree[discord.Client] = _CheckedTree(client)
         tree.add_command(trypost_command(self.listeners))
         tree.error(self._command_failed)
         self._tree = tree
@@ -193,8 +205,42 @@ class DiscordSurface:
     ) -> None:
         """A command discord.py could not even call (an option it could not read)."""
         cause = failed.original if isinstance(failed, app_commands.CommandInvokeError) else failed
+        if isinstance(cause, STALE_COMMAND_ERRORS):
+            # Discord's copy of /trypost is older or newer than ours (a deploy it has not
+            # caught up with): nothing went wrong here, the person types it again.
+            log.warning("command out of date", extra={"error": str(cause)[:200]})
+            async with answering(interaction):
+                if interaction.type is discord.InteractionType.autocomplete:
+                    await interaction.response.autocomplete([])
+                else:
+                    await self.listeners.refuse(interaction, STALE_COMMAND)
+            return
         async with answering(interaction):
             raise cause
+
+
+class _CheckedTree(app_commands.CommandTree[discord.Client]):
+    """A tree that calls a command only with options of the types it registered:
+    discord.py hands over whatever Discord sent (a string where a member is expected),
+    and Discord sends an older form while its copy of the commands lags behind ours."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        data: dict[str, Any] = dict(interaction.data or {})
+        if data.get("type", 1) != 1:
+            return True
+        node = self.get_command(str(data.get("name")))
+        options: list[dict[str, Any]] = list(data.get("options") or [])
+        while isinstance(node, app_commands.Group):
+            sub = next((o for o in options if o.get("type") in (1, 2)), None)
+            if sub is None:
+                raise app_commands.CommandSignatureMismatch(node)
+            node = node.get_command(str(sub.get("name")))
+            options = list(sub.get("options") or [])
+        if isinstance(node, app_commands.Command):
+            kinds = {p.display_name: p.type.value for p in node.parameters}
+            if any(o.get("name") in kinds and o.get("type") != kinds[o["name"]] for o in options):
+                raise app_commands.CommandSignatureMismatch(node)
+        return True  # an unknown command is discord.py's to report
 
 
 def _client(*, presences: bool) -> discord.Client:

@@ -78,16 +78,34 @@ class DiscordBot:
         )
         return await self.settled(await self.discord.interact(payload))
 
+    async def interact(self, payload: dict[str, Any], *, within: float = WITHIN) -> bool:
+        """Send any interaction; False when the bot did not answer it within ``within``
+        seconds (it is still waited for to finish)."""
+        interaction = await self.discord.interact(payload)
+        try:
+            await asyncio.wait_for(interaction.answered.wait(), within)
+        except TimeoutError:
+            await self.settled_all()
+            return False
+        await self.settled_all()
+        return True
+
+    async def settled_all(self) -> None:
+        """Wait until discord.py runs no listener or command any more."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WITHIN
+        while busy := _discord_busy():
+            # Awaited, not polled: a poll's sleep was most of an interaction's time.
+            assert loop.time() < deadline, "the bot never finished"
+            await asyncio.wait(busy, timeout=deadline - loop.time())
+
     def dms(self, who: str) -> list[dict[str, Any]]:
         return self.discord.dm_messages(self.member(who).user_id)
 
     async def settled(self, interaction: FakeInteraction) -> FakeInteraction:
         """Wait until the bot answered and has nothing of it left running."""
         await asyncio.wait_for(interaction.answered.wait(), WITHIN)
-        deadline = asyncio.get_running_loop().time() + WITHIN
-        while _discord_busy():
-            assert asyncio.get_running_loop().time() < deadline, "the bot never finished"
-            await asyncio.sleep(0.01)
+        await self.settled_all()
         return interaction
 
     async def advance(self, delta: Any) -> None:
@@ -130,12 +148,13 @@ def button_in(message: dict[str, Any], action: str, target: str) -> str | None:
     return None
 
 
-def _discord_busy() -> bool:
+def _discord_busy() -> "set[asyncio.Task[Any]]":
     current = asyncio.current_task()
-    return any(
-        task is not current and not task.done() and task.get_name().startswith(_DISCORD_TASKS)
+    return {
+        task
         for task in asyncio.all_tasks()
-    )
+        if task is not current and not task.done() and task.get_name().startswith(_DISCORD_TASKS)
+    }
 
 
 @asynccontextmanager
