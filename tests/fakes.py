@@ -151,6 +151,13 @@ class FakeMembers(_Repo):
     async def by_name(self, workspace_id: int, name: str) -> Member | None:
         return _c(self._find(workspace_id, lambda m: m.name == name))
 
+    async def names_like(self, workspace_id: int, base: str) -> set[str]:
+        return {
+            m.name
+            for m in self.s.members.values()
+            if m.workspace_id == workspace_id and (m.name == base or m.name.startswith(f"{base}-"))
+        }
+
     async def by_slack_user(self, workspace_id: int, user_id: str) -> Member | None:
         return _c(self._find(workspace_id, lambda m: m.slack_user_id == user_id))
 

@@ -98,8 +98,9 @@ async def slack_member(svc: Services, workspace_id: int, profile: ChatProfile) -
 async def free_name(uow: UnitOfWork, workspace_id: int, wanted: str) -> str:
     """Member names are unique in a workspace; two Slack users may share a display name."""
     base = "".join(c for c in wanted.strip().lstrip("@") if not c.isspace()) or "member"
+    taken = await uow.members.names_like(workspace_id, base)
     name, n = base, 1
-    while await uow.members.by_name(workspace_id, name) is not None:
+    while name in taken:
         n += 1
         name = f"{base}-{n}"
     return name

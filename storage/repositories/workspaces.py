@@ -110,6 +110,13 @@ class SqlMemberRepository:
             select(MemberRow).where(MemberRow.workspace_id == workspace_id, MemberRow.name == name)
         )
 
+    async def names_like(self, workspace_id: int, base: str) -> set[str]:
+        stmt = select(MemberRow.name).where(
+            MemberRow.workspace_id == workspace_id,
+            (MemberRow.name == base) | MemberRow.name.startswith(f"{base}-", autoescape=True),
+        )
+        return set((await self._session.scalars(stmt)).all())
+
     async def by_slack_user(self, workspace_id: int, user_id: str) -> Member | None:
         return await self._one(
             select(MemberRow).where(
