@@ -135,7 +135,8 @@ class App:
         scheduler = MinuteScheduler(
             self.ticker, self.uow, self.clock, missed_grace=self.settings.missed_grace
         )
-        scheduler.every(5, self.notify)
+        # At start too: notices that waited while the worker was down go out at once.
+        scheduler.every(5, self.notify, at_start=True)
         scheduler.every(60, self.outbox.send_digests)
         if self.tokens is not None:
             scheduler.every(3600, self.tokens.keep, at_start=True)

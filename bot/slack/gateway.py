@@ -5,24 +5,27 @@ Slack team (from the installation store, or the single-workspace token), so one
 gateway serves every installed team.
 
 Failures become :class:`DeliveryFailed`. The outbox retries transient ones with its own
-backoff, so the SDK's retries (:func:`make_client`) are kept to a couple of quick ones.
-A 5xx retried by the SDK may, rarely, post a DM twice if Slack had posted it before
-failing: Slack's ``chat.postMessage`` takes no idempotency key.
+backoff; the client (:func:`make_client`) retries only a 429, after Retry-After, with
+one wait per method shared by every call of the workspace (``bot/slack/rate_limits.py``).
+A 5xx is left to the outbox: retried at once it may, rarely, post a DM twice if Slack had
+posted it before failing, as ``chat.postMessage`` takes no idempotency key.
+
+The DM channel of a member (``conversations.open``) is kept per client, so a member's
+next DMs cost one call each, not two (``conversations.open`` has a lower rate tier than
+``chat.postMessage``).
 """
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import fallback_text, to_blocks
+from bot.slack.rate_limits import GatedWebClient, retry_after
 from bot.slack.sdk_log import sdk_logger
 from core.messages import Reply
 from core.notifications.model import Presence
@@ -47,17 +50,18 @@ TRANSIENT_ERRORS = frozenset(
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 
+# DM channels kept per client before the oldest are forgotten.
+DM_CHANNELS_KEPT = 4096
+
+
 def make_client(token: str, base_url: str) -> AsyncWebClient:
     """A bot client for ``base_url`` (``https://slack.com/api/`` or a fake) that retries
-    only a 429, twice, after Retry-After: Slack did nothing with a rate-limited call.
-    A 5xx or a dropped connection may come after the message was posted, so those are
-    left to the outbox, which decides with backoff and records every attempt."""
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
-        logger=sdk_logger(),
-    )
+    only a 429, after Retry-After, waiting with every call of the same method on this
+    client (one token: one workspace) up to ``rate_limits.RIDE_OUT`` in all: Slack did
+    nothing with a rate-limited call. A 5xx or a dropped connection may come after the
+    message was posted, so those are left to the outbox, which decides with backoff and
+    records every attempt."""
+    return GatedWebClient(token=token, base_url=base_url, retry_handlers=[], logger=sdk_logger())
 
 
 async def user_profile(
@@ -99,6 +103,8 @@ class SlackChat:
         self._monotonic = monotonic
         # (workspace id, Slack user id) → (valid until, presence)
         self._presence: dict[tuple[int, str], tuple[float, Presence]] = {}
+        # (bot token, Slack user id) → the DM channel conversations.open gave.
+        self._channels: dict[tuple[str, str], str] = {}
 
     def reaches(self, member: Member) -> bool:
         return bool(member.slack_user_id)
@@ -144,29 +150,65 @@ class SlackChat:
             raise DeliveryFailed(
                 f"the Slack app is not installed in @{member.name}'s workspace", transient=False
             )
-        method = "conversations.open"
+        where = (client.token or "", user)
+        kept = self._channels.get(where)
         try:
-            opened = await client.conversations_open(users=user)
-            method = "chat.postMessage"
+            await self._post(client, where, kept, message)
+        except DeliveryFailed as failed:
+            if kept is None or failed.transient:
+                raise
+            # The channel kept from an earlier DM may be gone: open it afresh, once.
+            self._channels.pop(where, None)
+            await self._post(client, where, None, message)
+        log.debug("slack dm sent", extra={"slack_user": user, "key": key})
+
+    async def _post(
+        self, client: AsyncWebClient, where: tuple[str, str], channel: str | None, message: Reply
+    ) -> None:
+        method = "conversations.open" if channel is None else "chat.postMessage"
+        try:
+            _not_held_long(client, method)
+            if channel is None:
+                opened = await client.conversations_open(users=where[1])
+                channel = str(opened["channel"]["id"])
+                self._keep_channel(where, channel)
+                method = "chat.postMessage"
+                _not_held_long(client, method)
             await client.chat_postMessage(
-                channel=opened["channel"]["id"],
-                text=fallback_text(message),
-                blocks=to_blocks(message) or None,
+                channel=channel, text=fallback_text(message), blocks=to_blocks(message) or None
             )
         except SlackApiError as error:
-            raise _api_failure(method, error) from error
+            raise _api_failure(method, error, client) from error
         except _NETWORK_ERRORS as error:
             raise DeliveryFailed(f"Slack {method}: {_describe(error)}") from error
         except SlackClientError as error:
             raise DeliveryFailed(f"Slack {method}: {error}", transient=False) from error
-        log.debug("slack dm sent", extra={"slack_user": user, "key": key})
+
+    def _keep_channel(self, where: tuple[str, str], channel: str) -> None:
+        if len(self._channels) >= DM_CHANNELS_KEPT:
+            del self._channels[next(iter(self._channels))]
+        self._channels[where] = channel
 
     def _forget_expired(self, now: float) -> None:
         if len(self._presence) > 1024:
             self._presence = {k: v for k, v in self._presence.items() if v[0] > now}
 
 
-def _api_failure(method: str, error: SlackApiError) -> DeliveryFailed:
+def _not_held_long(client: AsyncWebClient, method: str) -> None:
+    """Slack said to wait longer than a call rides out: give the DM back to the outbox
+    with that wait rather than send a call Slack will refuse."""
+    if isinstance(client, GatedWebClient):
+        gate = client.rate_gate
+        left = gate.remaining(method)
+        if left > gate.ride_out:
+            raise DeliveryFailed(
+                f"Slack {method}: ratelimited (waiting {left:.0f} s)", retry_after=left
+            )
+
+
+def _api_failure(
+    method: str, error: SlackApiError, client: AsyncWebClient | None = None
+) -> DeliveryFailed:
     """Slack's answer as a DeliveryFailed: 429 and 5xx are worth retrying, a refusal is
     final. An answer that is not Slack's (no error code: a proxy, a wrong URL) is retried."""
     response = error.response
@@ -175,21 +217,15 @@ def _api_failure(method: str, error: SlackApiError) -> DeliveryFailed:
     code = data.get("error")
     reason = f"Slack {method}: {code or 'no answer'} (HTTP {status})"
     if status == 429 or code == "ratelimited":
-        return DeliveryFailed(reason, retry_after=_retry_after(response.headers))
+        wait = retry_after(response.headers)
+        if isinstance(client, GatedWebClient):
+            # The workspace's wait may have grown since this call's answer.
+            held = client.rate_gate.remaining(method)
+            wait = max(wait, held) if wait is not None else held or None
+        return DeliveryFailed(reason, retry_after=wait)
     if status >= 500 or code in TRANSIENT_ERRORS or not code:
         return DeliveryFailed(reason)
     return DeliveryFailed(reason, transient=False)
-
-
-def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            text = value[0] if isinstance(value, list | tuple) else value
-            try:
-                return float(text)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 def _describe(error: BaseException) -> str:

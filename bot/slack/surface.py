@@ -141,7 +141,7 @@ def build_slack(
     client_for_team = TeamClients(base_url, token=token, store=store)
 
     async def client_for(member: Member) -> AsyncWebClient | None:
-        async with services.uow() as uow:
+        async with services.uow(read_only=True) as uow:
             workspace = await uow.workspaces.get(member.workspace_id)
         if workspace is None or workspace.slack_team_id is None:
             return None

@@ -13,6 +13,7 @@ none yet, so chat's closed door never loses a notice that email could carry.
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,9 +37,13 @@ class Backoff:
     first: timedelta = timedelta(seconds=30)
     longest: timedelta = timedelta(hours=1)
 
+    # The least wait before a retry, even when told "retry now" (Retry-After: 0), so a
+    # failing delivery is not tried again within the same dispatch.
+    least: timedelta = timedelta(seconds=1)
+
     def after(self, attempts: int, retry_after: float | None) -> timedelta:
         if retry_after is not None:
-            return timedelta(seconds=retry_after)
+            return max(timedelta(seconds=retry_after), self.least)
         grown: timedelta = self.first * (2 ** max(attempts - 1, 0))
         return min(grown, self.longest)
 
@@ -53,9 +58,11 @@ class Outbox:
         *,
         lease: timedelta = timedelta(minutes=5),
         backoff: Backoff = Backoff(),  # noqa: B008 - frozen value object
-        batch: int = 50,
-        parallel: int = 8,
+        parallel: int = 64,
+        claim: int = 16,
+        run_for: float = 60.0,
         meter: Meter = NO_METER,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -63,26 +70,58 @@ class Outbox:
         self._mailer = mailer
         self._lease = lease
         self._backoff = backoff
-        self._batch = batch
-        self._parallel = parallel
+        self._parallel = max(parallel, 1)
+        self._claim = max(min(claim, self._parallel), 1)
+        self._run_for = run_for
         self._meter = meter
+        self._monotonic = monotonic
 
     async def dispatch_due(self) -> int:
-        """Send what is due now; return how many were sent.
+        """Send what is due now, until nothing is (or ``run_for`` seconds have passed);
+        return how many were sent.
 
-        Claims are taken a few at a time, no more than can be sent at once, so no
-        claimed delivery waits in a queue while its lease runs out.
+        Up to ``parallel`` deliveries are in flight at once, and each goes at its own
+        pace: as soon as ``claim`` of them have finished, as many more are claimed (or
+        fewer, when fewer are in flight). A delivery that waits (a DM holding for
+        Slack's Retry-After, a slow SMTP server) holds one slot, not the others. No
+        more is claimed than can be sent at once, so no claimed delivery waits in a
+        queue while its lease runs out; whatever is in flight when the run ends is
+        finished first.
         """
         sent = 0
-        for _ in range(self._batch):
-            now = self._clock.now()
-            async with self._uow() as uow:
-                claimed = await uow.deliveries.claim_due(now, now + self._lease, self._parallel)
-                await uow.commit()
-            if not claimed:
-                break
-            sent += sum(await asyncio.gather(*(self._safely(d) for d in claimed)))
-        return sent
+        flying: set[asyncio.Task[bool]] = set()
+        ends = self._monotonic() + self._run_for
+        more = True
+        try:
+            while True:
+                free = self._parallel - len(flying)
+                # With nothing in flight, look again whatever the last claim found: a
+                # delivery may have come due meanwhile (an email instead of a shut DM).
+                if (more and free >= self._claim) or not flying:
+                    if self._monotonic() >= ends:
+                        more = False
+                    else:
+                        claimed = await self._claim_due(free)
+                        # Fewer than asked for: nothing else is due now.
+                        more = len(claimed) == free
+                        flying |= {asyncio.create_task(self._safely(d)) for d in claimed}
+                if not flying:
+                    return sent
+                done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+                sent += sum(task.result() for task in done)
+        finally:
+            if flying:
+                # Cancelled mid-run: what was claimed comes back when its lease ends.
+                for task in flying:
+                    task.cancel()
+                await asyncio.gather(*flying, return_exceptions=True)
+
+    async def _claim_due(self, limit: int) -> list[Delivery]:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            claimed = await uow.deliveries.claim_due(now, now + self._lease, limit)
+            await uow.commit()
+        return claimed
 
     async def _safely(self, delivery: Delivery) -> bool:
         try:
@@ -100,7 +139,7 @@ class Outbox:
                 delivery.recipient_id, [delivery], DeliveryFailed("digest interrupted")
             )
             return False
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             notification = await uow.notifications.get(delivery.notification_id)
             member = await uow.members.get(delivery.recipient_id)
             workspace = await uow.workspaces.get(member.workspace_id) if member else None

@@ -1,5 +1,6 @@
 """The Slack chat gateway through the real slack_sdk against a loopback fake Web API."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import fallback_text, to_blocks
 from bot.slack.gateway import SlackChat, make_client, user_profile
+from bot.slack.rate_limits import GatedWebClient, RateGate
 from core.messages import Button, Reply, Tone
 from core.notifications.model import Presence
 from core.notifications.ports import DeliveryFailed
@@ -23,6 +25,7 @@ from tests.slack_fake import (
     USERS_INFO_OK,
     FakeSlack,
 )
+from tests.waiting import until
 
 TOKEN = "xoxb-000-test"
 ANN = Member(1, "ann", Role.EDITOR, id=10, slack_user_id="U0ANN")
@@ -143,19 +146,143 @@ async def test_presence_when_slack_is_unreachable_is_unknown(clock: Clock) -> No
     assert await SlackChat(client_for, monotonic=clock).presence(ANN) is Presence.UNKNOWN
 
 
-async def test_rate_limit_outlasting_the_sdk_retries_is_transient_with_retry_after(
-    chat: SlackChat, slack: FakeSlack
+class VirtualTime:
+    """A monotonic clock and a sleep that moves it; sleeps wait for ``go`` once held."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+        self.go = asyncio.Event()
+        self.go.set()
+        self.asleep = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        wakes = self.now + seconds
+        self.asleep += 1
+        await self.go.wait()
+        self.asleep -= 1
+        self.now = max(self.now, wakes)
+
+
+@pytest.fixture
+def time_passes() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+def gated(slack: FakeSlack, time_passes: VirtualTime) -> tuple[SlackChat, GatedWebClient]:
+    """The gateway over a client whose rate-limit waits pass in virtual time."""
+    gate = RateGate(monotonic=time_passes, sleep=time_passes.sleep)
+    client = GatedWebClient(token=TOKEN, base_url=slack.base_url, retry_handlers=[], gate=gate)
+
+    async def client_for(member: Member) -> AsyncWebClient | None:
+        return client
+
+    return SlackChat(client_for), client
+
+
+async def test_make_client_honours_retry_after_with_one_wait_per_method() -> None:
+    client = make_client(TOKEN, "http://127.0.0.1:1/api/")
+    assert isinstance(client, GatedWebClient)
+    assert [type(h).__name__ for h in client.retry_handlers] == ["SharedRetryAfter"]
+
+
+async def test_short_rate_limits_are_ridden_out_in_the_call(
+    gated: tuple[SlackChat, GatedWebClient], slack: FakeSlack, time_passes: VirtualTime
 ) -> None:
-    # make_client retries a 429 twice (sleeping Retry-After each time): fail three times.
-    slack.fail_next("chat.postMessage", 3)
+    chat, _ = gated
+    slack.fail_next("chat.postMessage", 3, retry_after=2)
+
+    await chat.send_dm(ANN, FAILED, "k")
+
+    assert time_passes.slept == [2.0, 2.0, 2.0]
+    assert len(slack.calls_to("chat.postMessage")) == 4
+
+
+async def test_a_429_holds_every_dm_of_the_workspace_until_retry_after(
+    gated: tuple[SlackChat, GatedWebClient], slack: FakeSlack, time_passes: VirtualTime
+) -> None:
+    """The second DM starts while the first waits out Slack's 429: it sends nothing
+    until the time Slack named, then both go (the SDK's own handler would have let
+    it call, get its own 429 and sleep a Retry-After of its own)."""
+    chat, client = gated
+    slack.fail_next("chat.postMessage", 1, retry_after=7)
+    time_passes.go.clear()
+
+    first = asyncio.create_task(chat.send_dm(ANN, FAILED, "k1"))
+    await until(lambda: time_passes.asleep == 1, "the first DM to wait")
+    second = asyncio.create_task(chat.send_dm(BOB, FAILED, "k2"))
+    await until(lambda: time_passes.asleep == 2, "the second DM to wait")
+    assert len(slack.calls_to("chat.postMessage")) == 1, "nothing sent while held"
+    assert time_passes.slept == [7.0, 7.0], "both wait for the one deadline"
+
+    time_passes.go.set()
+    await asyncio.gather(first, second)
+    posted = slack.calls_to("chat.postMessage")
+    assert sorted(p["channel"] for p in posted[1:]) == [
+        slack.dm_channel("U0ANN"),
+        slack.dm_channel("U0BOB"),
+    ]
+    assert time_passes.now == 107.0
+    assert client.rate_gate.remaining("chat.postMessage") == 0
+    assert client.rate_gate.remaining("conversations.open") == 0, "only the method is held"
+
+
+async def test_a_rate_limit_longer_than_the_ride_out_goes_back_to_the_outbox(
+    gated: tuple[SlackChat, GatedWebClient], slack: FakeSlack, time_passes: VirtualTime
+) -> None:
+    chat, _ = gated
+    slack.fail_next("chat.postMessage", 1, retry_after=120)
 
     with pytest.raises(DeliveryFailed) as failed:
         await chat.send_dm(ANN, FAILED, "k")
 
     assert failed.value.transient
-    assert failed.value.retry_after == 1.0
+    assert failed.value.retry_after == 120.0
     assert "ratelimited" in failed.value.reason
+    assert time_passes.slept == []
+
+    # Another DM meanwhile is not sent at all: Slack said to wait.
+    time_passes.now += 20
+    with pytest.raises(DeliveryFailed) as held:
+        await chat.send_dm(BOB, FAILED, "k2")
+    assert held.value.transient and held.value.retry_after == pytest.approx(100.0)
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+    time_passes.now += 101
+    await chat.send_dm(BOB, FAILED, "k2")
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_members_dm_channel_is_opened_once(chat: SlackChat, slack: FakeSlack) -> None:
+    await chat.send_dm(ANN, FAILED, "k1")
+    await chat.send_dm(ANN, FAILED, "k2")
+    await chat.send_dm(BOB, FAILED, "k3")
+
+    assert [c["users"] for c in slack.calls_to("conversations.open")] == ["U0ANN", "U0BOB"]
     assert len(slack.calls_to("chat.postMessage")) == 3
+
+
+async def test_a_kept_dm_channel_refused_is_opened_again_once(
+    chat: SlackChat, slack: FakeSlack
+) -> None:
+    await chat.send_dm(ANN, FAILED, "k1")
+    slack.fail_next("chat.postMessage", error="channel_not_found")
+
+    await chat.send_dm(ANN, FAILED, "k2")
+
+    assert len(slack.calls_to("conversations.open")) == 2
+    assert len(slack.calls_to("chat.postMessage")) == 3
+
+    slack.fail_next("chat.postMessage", 2, error="channel_not_found")
+    with pytest.raises(DeliveryFailed, match="channel_not_found") as failed:
+        await chat.send_dm(ANN, FAILED, "k3")
+    assert not failed.value.transient
+    assert len(slack.calls_to("conversations.open")) == 3, "reopened once, not more"
 
 
 async def test_a_rate_limit_the_sdk_rides_out_delivers(chat: SlackChat, slack: FakeSlack) -> None:
