@@ -19,7 +19,7 @@ _ANSWERED: ContextVar[Callable[[], None] | None] = ContextVar("slack_answered", 
 
 
 class AckFirst:
-    def __init__(self, slots: int = 4, patience: float = 1.0, quiet: float = 0.002) -> None:
+    def __init__(self, slots: int = 4, patience: float = 1.0, quiet: float = 0.004) -> None:
         self._unanswered = 0
         # A burst: requests keep arriving; work waits until ``quiet`` passes without one.
         self._quiet = quiet

@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
 
 from bot.slack.ack_first import AckFirst
@@ -59,17 +58,12 @@ class SlackEndpoint:
             return _answer(401, "invalid request signature")
         try:
             text = _decode(raw, request.charset)
-            body = _parse(text, request.content_type)
+            bolt_request = _bolt_request(text, request)
         except Malformed as bad:
             _refused(bad.reason, raw)
             return _answer(400, "bad request")
-        if nothing_to_do(body):
+        if nothing_to_do(bolt_request.body):
             return _answer(200, "")
-        bolt_request = AsyncBoltRequest(
-            body=text,
-            query=request.query_string,
-            headers=dict(request.headers),
-        )
         with self._lane.request():
             answer = await self._dispatch(bolt_request)
         return await to_aiohttp_response(answer)
@@ -125,19 +119,23 @@ def _decode(raw: bytes, charset: str | None) -> str:
         raise Malformed("body is not UTF-8") from None
 
 
-def _parse(text: str, content_type: str) -> dict[str, object]:
-    """The body as bolt will read it (its own parser), refused if it is not an object of
-    the shape Slack sends."""
+def _bolt_request(text: str, request: web.Request) -> AsyncBoltRequest:
+    """bolt's request, its body parsed once by bolt's own parser, refused if it does
+    not parse or is not an object of the shape Slack sends."""
     try:
-        body = parse_body(text, content_type or None)
-    except ValueError:  # json.JSONDecodeError included
+        bolt_request = AsyncBoltRequest(
+            body=text, query=request.query_string, headers=dict(request.headers)
+        )
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        # JSONDecodeError, or a JSON body that is no object for bolt to read context from.
         raise Malformed("body does not parse") from None
+    body: object = bolt_request.body
     if not isinstance(body, dict):
         raise Malformed("body is not an object")
     problem = shape_problem(body)
     if problem is not None:
         raise Malformed(problem)
-    return body
+    return bolt_request
 
 
 def _answer(status: int, text: str) -> web.Response:
