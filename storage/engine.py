@@ -55,6 +55,15 @@ def create_engine_for(url: str | URL = DEFAULT_URL, **options: Any) -> AsyncEngi
     return engine
 
 
+def sqlite_file(engine: AsyncEngine) -> str | None:
+    """The SQLite file behind ``engine``; None for other databases and for
+    ``:memory:`` (one connection holds it, so nothing else may open it)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
+
+
 def create_read_engine(engine: AsyncEngine) -> AsyncEngine | None:
     """For a SQLite file, an engine whose connections only read and run in the event
     loop (``storage.inline_sqlite``): no thread hop per call, no write lock. Each
@@ -65,11 +74,10 @@ def create_read_engine(engine: AsyncEngine) -> AsyncEngine | None:
     """
     from storage.inline_sqlite import InlineConnection, connect_reader
 
-    url = engine.url
-    database = url.database
-    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+    database = sqlite_file(engine)
+    if database is None:
         return None
-    assert database is not None
+    url = engine.url
     opened: weakref.WeakSet[InlineConnection] = weakref.WeakSet()
 
     async def connect() -> InlineConnection:

@@ -131,10 +131,16 @@ class InlineConnection:
             self._conn.close()
 
 
-def connect_reader(database: str) -> InlineConnection:
-    """A reading connection to the SQLite file ``database``."""
+def open_reader(database: str) -> sqlite3.Connection:
+    """A stdlib connection to the SQLite file ``database`` that only reads, in
+    autocommit (each statement its own read transaction unless one is begun)."""
     connection = sqlite3.connect(
         database, isolation_level=None, check_same_thread=False, timeout=READ_BUSY_TIMEOUT
     )
     connection.execute("PRAGMA query_only = ON")
-    return InlineConnection(connection)
+    return connection
+
+
+def connect_reader(database: str) -> InlineConnection:
+    """A reading connection to the SQLite file ``database``, as aiosqlite's."""
+    return InlineConnection(open_reader(database))

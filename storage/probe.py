@@ -18,7 +18,8 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.states import PostStatus, ReviewState
-from storage.engine import READ_ONLY
+from storage.engine import READ_ONLY, sqlite_file
+from storage.inline_sqlite import open_reader
 from storage.tables import PostRow, UTCDateTime
 
 _STATUS_INDEX = "ix_posts_status_scheduled_at"
@@ -55,12 +56,7 @@ def _sqlite_value(value: object) -> object:
 class SqlTickProbe:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        url = engine.url
-        self._sqlite_file = (
-            url.database
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-            else None
-        )
+        self._sqlite_file = sqlite_file(engine)
         self._sqlite: sqlite3.Connection | None = None
         self._sql = ""
         self._params: list[object] = []
@@ -77,9 +73,7 @@ class SqlTickProbe:
         if self._sqlite is None:
             assert self._sqlite_file is not None
             # Autocommit: each SELECT is its own read transaction, holding nothing after.
-            self._sqlite = sqlite3.connect(
-                self._sqlite_file, isolation_level=None, check_same_thread=False, timeout=1.0
-            )
+            self._sqlite = open_reader(self._sqlite_file)
             self._compile()
         stamp = now.astimezone(UTC).strftime(SQLITE_STAMP)
         values = [stamp if p is _NOW else p for p in self._params]
